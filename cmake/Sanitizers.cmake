@@ -1,0 +1,14 @@
+# LSN_TRACKER_SANITIZE=address gives ASan+UBSan, =thread gives TSan. Only
+# our code is instrumented; Debian's librocksdb stays as it is.
+if(LSN_TRACKER_SANITIZE STREQUAL "address")
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined
+           -fno-omit-frame-pointer)
+elseif(LSN_TRACKER_SANITIZE STREQUAL "thread")
+  set(_san -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT LSN_TRACKER_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "LSN_TRACKER_SANITIZE must be '', 'address' or 'thread'")
+endif()
+if(_san)
+  add_compile_options(${_san})
+  add_link_options(${_san})
+endif()

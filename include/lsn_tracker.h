@@ -1,0 +1,182 @@
+/*
+ * lsn_tracker.h - durable-LSN tracking for RocksDB with the WAL disabled.
+ *
+ * liblsn_tracker.so registers two RocksDB objects, LsnCollectorFactory (a
+ * table-properties collector that records, per SST, the highest applied LSN
+ * of every partition found among the file's keys) and LsnFlushListener (an
+ * event listener that raises durable watermarks when a flush or an ingestion
+ * is committed). This header is the plain C interface through which a host
+ * reads those watermarks. It depends on nothing from RocksDB but the C API
+ * handle type rocksdb_t, declared here as an incomplete type.
+ *
+ * Every function returns an int status (LSN_TRACKER_OK or one of the codes
+ * below) unless documented otherwise. All functions are thread-safe.
+ */
+#ifndef LSN_TRACKER_H
+#define LSN_TRACKER_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define LSN_TRACKER_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define LSN_TRACKER_API __attribute__((visibility("default")))
+#else
+#define LSN_TRACKER_API
+#endif
+
+#define LSN_TRACKER_VERSION_MAJOR 0
+#define LSN_TRACKER_VERSION_MINOR 1
+#define LSN_TRACKER_VERSION_PATCH 0
+#define LSN_TRACKER_VERSION_STRING "0.1.0"
+#define LSN_TRACKER_VERSION_NUMBER                                      \
+    (LSN_TRACKER_VERSION_MAJOR * 10000 + LSN_TRACKER_VERSION_MINOR * 100 + \
+     LSN_TRACKER_VERSION_PATCH)
+
+/* Status codes. Non-negative codes are outcomes, negative codes are errors. */
+#define LSN_TRACKER_OK 0
+#define LSN_TRACKER_NOT_FOUND 1  /* nothing durable known yet */
+#define LSN_TRACKER_TIMEOUT 2    /* lsn_tracker_wait gave up */
+#define LSN_TRACKER_EINVAL (-1)  /* NULL or malformed argument */
+#define LSN_TRACKER_ENOMEM (-2)  /* out of memory */
+#define LSN_TRACKER_EIO (-3)     /* a file could not be read */
+#define LSN_TRACKER_ECORRUPT (-4) /* a property did not decode */
+
+/* The tracker: the durable watermarks of one database, shared by name. */
+typedef struct lsn_tracker lsn_tracker_t;
+
+/* RocksDB's C API database handle (rocksdb/c.h). */
+typedef struct rocksdb_t rocksdb_t;
+
+/* Counters of one tracker. Set size to sizeof(lsn_tracker_stats_t) before
+ * calling lsn_tracker_stats; fields past the size a caller knows are not
+ * written, so the struct can grow without breaking old hosts. */
+typedef struct lsn_tracker_stats {
+    uint32_t size;
+    uint32_t listeners;          /* LsnFlushListener instances bound now */
+    uint64_t flushes;            /* OnFlushCompleted callbacks seen */
+    uint64_t flushes_with_lsn;   /* ... whose SST carried the property */
+    uint64_t ingestions;         /* OnExternalFileIngested callbacks seen */
+    uint64_t advances;           /* (cf, partition) watermark raises */
+    uint64_t corrupt_properties; /* properties rejected by the decoder */
+    uint64_t bad_values;         /* undecodable values reported by SSTs */
+    uint64_t entries;            /* (cf, partition) pairs known */
+    uint64_t last_advance_unix_us; /* wall clock of the last raise, 0 never */
+    uint64_t recovered_files;    /* SSTs whose property recovery applied */
+} lsn_tracker_stats_t;
+
+/* Called once per raised watermark, on the thread that raised it. */
+typedef void (*lsn_tracker_advance_fn)(void *arg, const char *cf,
+                                       uint64_t partition, uint64_t lsn);
+
+/* Called once per known watermark; a non-zero return stops the walk and is
+ * returned by lsn_tracker_foreach. */
+typedef int (*lsn_tracker_visit_fn)(void *arg, const char *cf,
+                                    uint64_t partition, uint64_t lsn);
+
+/* Returns the library's version as "MAJOR.MINOR.PATCH"; it equals
+ * LSN_TRACKER_VERSION_STRING of the header the library was built with, so a
+ * host can compare the two to detect a mismatched header and library. */
+LSN_TRACKER_API const char *lsn_tracker_version(void);
+
+/* Returns a static, human-readable description of a status code; unknown
+ * codes give "unknown status". Never returns NULL. */
+LSN_TRACKER_API const char *lsn_tracker_strerror(int status);
+
+/* Registers LsnCollectorFactory and LsnFlushListener with RocksDB's default
+ * ObjectLibrary. It runs by itself when the library is loaded, and calling it
+ * again does nothing; a host may call it to make the dependency explicit
+ * before parsing options. Returns LSN_TRACKER_OK. */
+LSN_TRACKER_API int lsn_tracker_register(void);
+
+/* Returns the tracker called name, creating it if no listener or host holds
+ * it yet, and takes a reference on it; release it with lsn_tracker_close.
+ * The name is the listener's tracker option, or the DB path as given to
+ * Open when that option is not set. Returns NULL if name is NULL or empty,
+ * or if memory runs out. */
+LSN_TRACKER_API lsn_tracker_t *lsn_tracker_open(const char *name);
+
+/* Drops the reference taken by lsn_tracker_open. The tracker, with its
+ * watermarks, lives on while a listener or another handle holds it; the
+ * last release frees it. NULL is ignored. */
+LSN_TRACKER_API void lsn_tracker_close(lsn_tracker_t *t);
+
+/* Reads the durable watermark of partition in column family cf (NULL means
+ * "default") into *lsn. Returns LSN_TRACKER_NOT_FOUND, leaving *lsn alone,
+ * if nothing durable is known for that pair. Never blocks, not even behind
+ * a flush being applied. */
+LSN_TRACKER_API int lsn_tracker_get(const lsn_tracker_t *t, const char *cf,
+                                    uint64_t partition, uint64_t *lsn);
+
+/* Waits until the watermark of (cf, partition) is at least target, then
+ * stores it in *lsn (which may be NULL) and returns LSN_TRACKER_OK. Gives up
+ * with LSN_TRACKER_TIMEOUT after timeout_ms milliseconds; a negative timeout
+ * waits forever and 0 only checks. */
+LSN_TRACKER_API int lsn_tracker_wait(lsn_tracker_t *t, const char *cf,
+                                     uint64_t partition, uint64_t target,
+                                     int64_t timeout_ms, uint64_t *lsn);
+
+/* Registers fn to be called with every raised watermark, once per raise, on
+ * RocksDB's background thread that applied it (or the host thread calling
+ * seed or recover); fn must not block. The subscription id goes to
+ * *subscription. */
+LSN_TRACKER_API int lsn_tracker_subscribe(lsn_tracker_t *t,
+                                          lsn_tracker_advance_fn fn, void *arg,
+                                          uint64_t *subscription);
+
+/* Cancels a subscription. On return its function is not running and never
+ * runs again, except that a function may unsubscribe itself from inside its
+ * own call, which then returns normally. LSN_TRACKER_NOT_FOUND for an
+ * unknown id. */
+LSN_TRACKER_API int lsn_tracker_unsubscribe(lsn_tracker_t *t,
+                                            uint64_t subscription);
+
+/* Returns a non-blocking eventfd, owned by the tracker (do not close it),
+ * that becomes readable after any advance; read 8 bytes to drain it, then
+ * call lsn_tracker_get or lsn_tracker_foreach for the values. Several
+ * advances may be coalesced into one wake-up. Negative status on error. */
+LSN_TRACKER_API int lsn_tracker_eventfd(lsn_tracker_t *t);
+
+/* Calls fn for every known (cf, partition, lsn) of the tracker, column
+ * family by column family. Values are read without locks and may be newer
+ * than when the walk began. Returns fn's first non-zero return, else
+ * LSN_TRACKER_OK. */
+LSN_TRACKER_API int lsn_tracker_foreach(const lsn_tracker_t *t,
+                                        lsn_tracker_visit_fn fn, void *arg);
+
+/* Raises the watermark of (cf, partition) to lsn by hand, for a host that
+ * knows more than the SSTs say (for instance from a checkpoint). It never
+ * lowers a watermark; a raise is announced like one from a flush. */
+LSN_TRACKER_API int lsn_tracker_seed(lsn_tracker_t *t, const char *cf,
+                                     uint64_t partition, uint64_t lsn);
+
+/* Raises the tracker from the property of every live SST of the open
+ * database db, whose path is db_path (as given to open), over all column
+ * families. Only files listed as live by RocksDB count, never files merely
+ * present in the directory. Readable files are applied even when another
+ * cannot be read, which then gives LSN_TRACKER_EIO; corrupt properties are
+ * counted and skipped. Call it after every open. */
+LSN_TRACKER_API int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
+                                        const char *db_path);
+
+/* Raises the tracker from the property of one SST file, as if it belonged
+ * to column family cf (NULL means "default"). LSN_TRACKER_EIO if the file
+ * cannot be read, LSN_TRACKER_ECORRUPT if its property does not decode,
+ * LSN_TRACKER_NOT_FOUND if it has none. */
+LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
+                                            const char *sst_path);
+
+/* Copies the tracker's counters into *out, up to out->size bytes, which the
+ * caller sets to sizeof(lsn_tracker_stats_t). */
+LSN_TRACKER_API int lsn_tracker_stats(const lsn_tracker_t *t,
+                                      lsn_tracker_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LSN_TRACKER_H */

@@ -1,0 +1,139 @@
+/* The per-SST accumulator behind one table-properties collector: the
+ * highest LSN seen per partition, in an open-addressing hash table that is
+ * sorted once, when the file is finished. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+struct lsn_accum {
+    lsn_layout_t layout;
+    size_t key_len;
+    lsn_entry_t *slots;
+    uint8_t *used;
+    size_t cap; /* power of two, or 0 before the first match */
+    size_t count;
+    uint64_t bad_values;
+    uint64_t max_lsn;
+};
+
+static size_t slot_of(uint64_t partition, size_t cap)
+{
+    return (size_t)((partition * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+lsn_accum_t *lsn_accum_new(const lsn_layout_t *l)
+{
+    lsn_accum_t *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->layout = *l;
+    a->key_len = lsn_layout_key_len(l);
+    return a;
+}
+
+void lsn_accum_free(lsn_accum_t *a)
+{
+    if (!a)
+        return;
+    free(a->slots);
+    free(a->used);
+    free(a);
+}
+
+static int grow(lsn_accum_t *a)
+{
+    size_t ncap = a->cap ? a->cap * 2 : 16;
+    lsn_entry_t *ns = malloc(ncap * sizeof(*ns));
+    uint8_t *nu = calloc(ncap, 1);
+    if (!ns || !nu) {
+        free(ns);
+        free(nu);
+        return -1;
+    }
+    for (size_t i = 0; i < a->cap; i++) {
+        if (!a->used[i])
+            continue;
+        size_t j = slot_of(a->slots[i].partition, ncap);
+        while (nu[j])
+            j = (j + 1) & (ncap - 1);
+        nu[j] = 1;
+        ns[j] = a->slots[i];
+    }
+    free(a->slots);
+    free(a->used);
+    a->slots = ns;
+    a->used = nu;
+    a->cap = ncap;
+    return 0;
+}
+
+int lsn_accum_add(lsn_accum_t *a, const uint8_t *key, size_t klen,
+                  const uint8_t *val, size_t vlen)
+{
+    uint64_t partition, lsn;
+    size_t i;
+
+    /* Almost every key of a flush is state, not an applied-LSN key. */
+    if (klen != a->key_len)
+        return 0;
+    switch (lsn_layout_match(&a->layout, key, klen, val, vlen, &partition,
+                             &lsn)) {
+    case LSN_KEY_OTHER:
+        return 0;
+    case LSN_KEY_BAD_VALUE:
+        a->bad_values++;
+        return 0;
+    case LSN_KEY_LSN:
+        break;
+    }
+    if ((a->count + 1) * 2 > a->cap && grow(a) != 0)
+        return -1;
+    for (i = slot_of(partition, a->cap); a->used[i];
+         i = (i + 1) & (a->cap - 1)) {
+        if (a->slots[i].partition == partition) {
+            if (lsn > a->slots[i].lsn)
+                a->slots[i].lsn = lsn;
+            goto done;
+        }
+    }
+    a->used[i] = 1;
+    a->slots[i].partition = partition;
+    a->slots[i].lsn = lsn;
+    a->count++;
+done:
+    if (lsn > a->max_lsn)
+        a->max_lsn = lsn;
+    return 0;
+}
+
+size_t lsn_accum_count(const lsn_accum_t *a) { return a->count; }
+uint64_t lsn_accum_bad_values(const lsn_accum_t *a) { return a->bad_values; }
+uint64_t lsn_accum_max_lsn(const lsn_accum_t *a) { return a->max_lsn; }
+
+static int by_partition(const void *x, const void *y)
+{
+    const lsn_entry_t *a = x, *b = y;
+    return (a->partition > b->partition) - (a->partition < b->partition);
+}
+
+int lsn_accum_encode(lsn_accum_t *a, uint8_t **buf, size_t *len)
+{
+    lsn_entry_t *e = malloc((a->count ? a->count : 1) * sizeof(*e));
+    uint8_t *out = malloc(lsn_prop_bound(a->count));
+    size_t n = 0;
+
+    if (!e || !out) {
+        free(e);
+        free(out);
+        return LSN_TRACKER_ENOMEM;
+    }
+    for (size_t i = 0; i < a->cap; i++)
+        if (a->used[i])
+            e[n++] = a->slots[i];
+    qsort(e, n, sizeof(*e), by_partition);
+    *len = lsn_prop_encode(e, n, out);
+    *buf = out;
+    free(e);
+    return LSN_TRACKER_OK;
+}

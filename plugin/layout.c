@@ -1,0 +1,192 @@
+/* LsnCollectorFactory's options: which keys are applied-LSN keys and how
+ * their values decode. Parsing is strict so that a typo fails loudly at
+ * options-parsing time instead of silently matching nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+
+#define ERR(...) (snprintf(err, errlen, "LsnCollectorFactory: " __VA_ARGS__), -1)
+
+void lsn_layout_init(lsn_layout_t *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->partition_bytes = 8;
+    l->format = LSN_FMT_U64BE;
+    strcpy(l->property, LSN_DEFAULT_PROPERTY);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int parse_hex(const char *name, const char *v, uint8_t *out,
+                     size_t *outlen, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n % 2)
+        return ERR("%s: odd number of hex digits: '%s'", name, v);
+    if (n / 2 > LSN_AFFIX_MAX)
+        return ERR("%s: longer than %d bytes: '%s'", name, LSN_AFFIX_MAX, v);
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval(v[i]), lo = hexval(v[i + 1]);
+        if (hi < 0 || lo < 0)
+            return ERR("%s: not hex: '%s'", name, v);
+        out[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    *outlen = n / 2;
+    return 0;
+}
+
+/* Plain decimal without sign, spaces or overflow. */
+static int parse_uint(const char *v, uint64_t max, uint64_t *out)
+{
+    uint64_t r = 0;
+    if (!*v)
+        return -1;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9')
+            return -1;
+        if (r > (max - (uint64_t)(*v - '0')) / 10)
+            return -1;
+        r = r * 10 + (uint64_t)(*v - '0');
+    }
+    *out = r;
+    return 0;
+}
+
+int lsn_property_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > LSN_PROPERTY_MAX)
+        return 0;
+    for (; *s; s++)
+        if (*s <= ' ' || *s > '~' || strchr(";{}=:", *s))
+            return 0;
+    return 1;
+}
+
+int lsn_layout_set(lsn_layout_t *l, const char *name, const char *value,
+                   char *err, size_t errlen)
+{
+    uint64_t u;
+
+    if (!strcmp(name, "key_prefix"))
+        return parse_hex(name, value, l->prefix, &l->prefix_len, err, errlen);
+    if (!strcmp(name, "key_suffix"))
+        return parse_hex(name, value, l->suffix, &l->suffix_len, err, errlen);
+    if (!strcmp(name, "partition_bytes")) {
+        if (parse_uint(value, 8, &u) || (u != 0 && u != 1 && u != 2 && u != 4 &&
+                                         u != 8))
+            return ERR("partition_bytes: must be 0, 1, 2, 4 or 8: '%s'", value);
+        l->partition_bytes = (unsigned)u;
+        return 0;
+    }
+    if (!strcmp(name, "value_format")) {
+        static const char *const names[] = {"u64be", "u64le", "varint",
+                                            "decimal"};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(value, names[i])) {
+                l->format = (lsn_format_t)i;
+                return 0;
+            }
+        return ERR("value_format: must be u64be, u64le, varint or decimal: "
+                   "'%s'", value);
+    }
+    if (!strcmp(name, "value_offset")) {
+        if (parse_uint(value, LSN_VALUE_OFFSET_MAX, &u))
+            return ERR("value_offset: not a number from 0 to %d: '%s'",
+                       LSN_VALUE_OFFSET_MAX, value);
+        l->value_offset = (size_t)u;
+        return 0;
+    }
+    if (!strcmp(name, "property")) {
+        if (!lsn_property_name_ok(value))
+            return ERR("property: must be 1 to %d printable characters "
+                       "without spaces or ;{}=: : '%s'", LSN_PROPERTY_MAX, value);
+        strcpy(l->property, value);
+        return 0;
+    }
+    return ERR("unknown option: '%s'", name);
+}
+
+int lsn_layout_check(const lsn_layout_t *l, char *err, size_t errlen)
+{
+    if (l->prefix_len == 0 && l->suffix_len == 0)
+        return ERR("key_prefix, key_suffix: at least one must be set, or "
+                   "every key of the column family would count: ''");
+    return 0;
+}
+
+size_t lsn_layout_key_len(const lsn_layout_t *l)
+{
+    return l->prefix_len + l->partition_bytes + l->suffix_len;
+}
+
+int lsn_value_decode(lsn_format_t f, const uint8_t *v, size_t n, uint64_t *lsn)
+{
+    uint64_t r = 0;
+
+    switch (f) {
+    case LSN_FMT_U64BE:
+        if (n < 8)
+            return -1;
+        for (int i = 0; i < 8; i++)
+            r = r << 8 | v[i];
+        break;
+    case LSN_FMT_U64LE:
+        if (n < 8)
+            return -1;
+        for (int i = 7; i >= 0; i--)
+            r = r << 8 | v[i];
+        break;
+    case LSN_FMT_VARINT:
+        /* Bytes after the varint belong to the host (e.g. protobuf). */
+        if (!lsn_varint_get(v, v + n, &r, 0))
+            return -1;
+        break;
+    case LSN_FMT_DECIMAL:
+        /* No delimiter exists, so the whole rest must be the number. */
+        if (n == 0)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            unsigned d = (unsigned)v[i] - '0';
+            if (d > 9 || r > (UINT64_MAX - d) / 10)
+                return -1;
+            r = r * 10 + d;
+        }
+        break;
+    default:
+        return -1;
+    }
+    *lsn = r;
+    return 0;
+}
+
+lsn_match_t lsn_layout_match(const lsn_layout_t *l, const uint8_t *key,
+                             size_t klen, const uint8_t *val, size_t vlen,
+                             uint64_t *partition, uint64_t *lsn)
+{
+    uint64_t p = 0;
+
+    if (klen != lsn_layout_key_len(l) ||
+        memcmp(key, l->prefix, l->prefix_len) != 0 ||
+        memcmp(key + klen - l->suffix_len, l->suffix, l->suffix_len) != 0)
+        return LSN_KEY_OTHER;
+    for (unsigned i = 0; i < l->partition_bytes; i++)
+        p = p << 8 | key[l->prefix_len + i];
+    if (vlen < l->value_offset ||
+        lsn_value_decode(l->format,
+                         vlen > l->value_offset ? val + l->value_offset : NULL,
+                         vlen - l->value_offset, lsn) != 0)
+        return LSN_KEY_BAD_VALUE;
+    *partition = p;
+    return LSN_KEY_LSN;
+}

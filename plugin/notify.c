@@ -1,0 +1,229 @@
+/* Announcing advances: subscribers are called in order under one dispatch
+ * mutex, so every subscriber sees each partition rise monotonically and an
+ * unsubscribe that holds that mutex knows the callback is not running.
+ * Waiters sleep on a condition variable of their own, and an eventfd wakes
+ * hosts that poll. None of this is on the path of lsn_tracker_get. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+
+typedef struct sub {
+    uint64_t id;
+    lsn_tracker_advance_fn fn; /* NULL once cancelled */
+    void *arg;
+} sub_t;
+
+struct lsn_notify {
+    pthread_mutex_t dispatch_mu; /* announcers and the subscriber list */
+    sub_t *subs;
+    size_t nsubs, capsubs;
+    uint64_t next_id;
+    int cancelled; /* some subs[] entries have fn == NULL */
+
+    pthread_mutex_t wait_mu;
+    pthread_cond_t wait_cv;
+    _Atomic int efd;
+};
+
+/* The notifier the current thread is dispatching for, if any. */
+static _Thread_local const lsn_notify_t *dispatching;
+
+lsn_notify_t *lsn_notify_new(void)
+{
+    lsn_notify_t *n = calloc(1, sizeof(*n));
+    pthread_condattr_t ca;
+
+    if (!n)
+        return NULL;
+    pthread_mutex_init(&n->dispatch_mu, NULL);
+    pthread_mutex_init(&n->wait_mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&n->wait_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_init(&n->efd, -1);
+    n->next_id = 1;
+    return n;
+}
+
+void lsn_notify_free(lsn_notify_t *n)
+{
+    if (!n)
+        return;
+    int fd = atomic_load(&n->efd);
+    if (fd >= 0)
+        close(fd);
+    pthread_cond_destroy(&n->wait_cv);
+    pthread_mutex_destroy(&n->wait_mu);
+    pthread_mutex_destroy(&n->dispatch_mu);
+    free(n->subs);
+    free(n);
+}
+
+static void compact(lsn_notify_t *n)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n->nsubs; i++)
+        if (n->subs[i].fn)
+            n->subs[j++] = n->subs[i];
+    n->nsubs = j;
+    n->cancelled = 0;
+}
+
+void lsn_notify_begin(lsn_notify_t *n)
+{
+    pthread_mutex_lock(&n->dispatch_mu);
+    dispatching = n;
+}
+
+void lsn_notify_advance(lsn_notify_t *n, const char *cf, uint64_t partition,
+                        uint64_t lsn)
+{
+    /* By index: a callback may subscribe (and grow subs) meanwhile. */
+    for (size_t i = 0; i < n->nsubs; i++) {
+        lsn_tracker_advance_fn fn = n->subs[i].fn;
+        if (fn)
+            fn(n->subs[i].arg, cf, partition, lsn);
+    }
+}
+
+void lsn_notify_end(lsn_notify_t *n, int advanced)
+{
+    if (n->cancelled)
+        compact(n);
+    dispatching = NULL;
+    pthread_mutex_unlock(&n->dispatch_mu);
+    if (!advanced)
+        return;
+    /* Waiters check under wait_mu, so this broadcast cannot be missed. */
+    pthread_mutex_lock(&n->wait_mu);
+    pthread_cond_broadcast(&n->wait_cv);
+    pthread_mutex_unlock(&n->wait_mu);
+    int fd = atomic_load_explicit(&n->efd, memory_order_acquire);
+    if (fd >= 0) {
+        uint64_t one = 1;
+        /* EAGAIN means the counter is saturated: already readable. */
+        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+int lsn_notify_in_callback(const lsn_notify_t *n)
+{
+    return dispatching == n;
+}
+
+int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
+                    uint64_t partition, uint64_t target, int64_t timeout_ms,
+                    uint64_t *lsn)
+{
+    struct timespec deadline;
+    uint64_t cur = 0;
+    int rc = LSN_TRACKER_OK;
+
+    if (timeout_ms > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&n->wait_mu);
+    for (;;) {
+        if (lsn_tracker_get(t, cf, partition, &cur) == LSN_TRACKER_OK &&
+            cur >= target)
+            break;
+        if (timeout_ms == 0) {
+            rc = LSN_TRACKER_TIMEOUT;
+            break;
+        }
+        if (timeout_ms < 0) {
+            pthread_cond_wait(&n->wait_cv, &n->wait_mu);
+        } else if (pthread_cond_timedwait(&n->wait_cv, &n->wait_mu,
+                                          &deadline) == ETIMEDOUT) {
+            if (lsn_tracker_get(t, cf, partition, &cur) == LSN_TRACKER_OK &&
+                cur >= target)
+                break;
+            rc = LSN_TRACKER_TIMEOUT;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&n->wait_mu);
+    if (rc == LSN_TRACKER_OK && lsn)
+        *lsn = cur;
+    return rc;
+}
+
+int lsn_notify_subscribe(lsn_notify_t *n, lsn_tracker_advance_fn fn, void *arg,
+                         uint64_t *id)
+{
+    int inside = dispatching == n, rc = LSN_TRACKER_OK;
+
+    if (!inside)
+        pthread_mutex_lock(&n->dispatch_mu);
+    if (n->nsubs == n->capsubs) {
+        size_t cap = n->capsubs ? n->capsubs * 2 : 4;
+        sub_t *s = realloc(n->subs, cap * sizeof(*s));
+        if (!s) {
+            rc = LSN_TRACKER_ENOMEM;
+            goto out;
+        }
+        n->subs = s;
+        n->capsubs = cap;
+    }
+    n->subs[n->nsubs].id = n->next_id;
+    n->subs[n->nsubs].fn = fn;
+    n->subs[n->nsubs].arg = arg;
+    n->nsubs++;
+    *id = n->next_id++;
+out:
+    if (!inside)
+        pthread_mutex_unlock(&n->dispatch_mu);
+    return rc;
+}
+
+int lsn_notify_unsubscribe(lsn_notify_t *n, uint64_t id)
+{
+    int inside = dispatching == n, rc = LSN_TRACKER_NOT_FOUND;
+
+    /* Taking dispatch_mu waits out a callback running on another thread. */
+    if (!inside)
+        pthread_mutex_lock(&n->dispatch_mu);
+    for (size_t i = 0; i < n->nsubs; i++) {
+        if (n->subs[i].id == id && n->subs[i].fn) {
+            n->subs[i].fn = NULL;
+            n->cancelled = 1;
+            rc = LSN_TRACKER_OK;
+            break;
+        }
+    }
+    if (!inside) {
+        compact(n);
+        pthread_mutex_unlock(&n->dispatch_mu);
+    }
+    return rc;
+}
+
+int lsn_notify_eventfd(lsn_notify_t *n)
+{
+    int fd = atomic_load(&n->efd);
+    if (fd >= 0)
+        return fd;
+    pthread_mutex_lock(&n->wait_mu);
+    fd = atomic_load(&n->efd);
+    if (fd < 0) {
+        fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (fd >= 0)
+            atomic_store_explicit(&n->efd, fd, memory_order_release);
+    }
+    pthread_mutex_unlock(&n->wait_mu);
+    return fd >= 0 ? fd : LSN_TRACKER_EIO;
+}

@@ -1,0 +1,253 @@
+/* The watermark store of one tracker, keyed by (column family, partition).
+ * One writer at a time (the tracker's mutex); readers take no lock at all,
+ * so lsn_tracker_get never waits behind a flush being applied.
+ *
+ * Each column family has an open-addressing table of (partition, lsn)
+ * slots. A writer fills a slot's lsn before publishing its partition, and
+ * publishes a grown table with one pointer store; a reader that still holds
+ * the old table sees a consistent, slightly older picture. Old tables are
+ * freed with the store: growth doubles, so they never outweigh the live
+ * one. Partition UINT64_MAX marks an empty slot, so that one partition
+ * lives beside the table. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define EMPTY UINT64_MAX
+
+typedef struct slot {
+    _Atomic uint64_t partition;
+    _Atomic uint64_t lsn;
+} slot_t;
+
+typedef struct table {
+    size_t cap; /* power of two */
+    size_t count;
+    struct table *retired; /* older tables, freed with the store */
+    slot_t slots[];
+} table_t;
+
+typedef struct cf {
+    struct cf *next;
+    _Atomic(table_t *) table;
+    _Atomic int has_max; /* partition UINT64_MAX is known */
+    _Atomic uint64_t max_lsn;
+    char name[];
+} cf_t;
+
+struct lsn_store {
+    _Atomic(cf_t *) cfs;
+    _Atomic uint64_t entries;
+};
+
+static size_t slot_of(uint64_t partition, size_t cap)
+{
+    return (size_t)((partition * 0x9E3779B97F4A7C15ull) >> 29) & (cap - 1);
+}
+
+static table_t *table_new(size_t cap)
+{
+    table_t *t = malloc(sizeof(*t) + cap * sizeof(slot_t));
+    if (!t)
+        return NULL;
+    t->cap = cap;
+    t->count = 0;
+    t->retired = NULL;
+    for (size_t i = 0; i < cap; i++) {
+        atomic_init(&t->slots[i].partition, EMPTY);
+        atomic_init(&t->slots[i].lsn, 0);
+    }
+    return t;
+}
+
+lsn_store_t *lsn_store_new(void)
+{
+    lsn_store_t *s = calloc(1, sizeof(*s));
+    if (s) {
+        atomic_init(&s->cfs, NULL);
+        atomic_init(&s->entries, 0);
+    }
+    return s;
+}
+
+void lsn_store_free(lsn_store_t *s)
+{
+    if (!s)
+        return;
+    cf_t *c = atomic_load_explicit(&s->cfs, memory_order_relaxed);
+    while (c) {
+        cf_t *next = c->next;
+        table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
+        while (t) {
+            table_t *older = t->retired;
+            free(t);
+            t = older;
+        }
+        free(c);
+        c = next;
+    }
+    free(s);
+}
+
+static cf_t *find_cf(const lsn_store_t *s, const char *name)
+{
+    cf_t *c = atomic_load_explicit(&((lsn_store_t *)s)->cfs,
+                                   memory_order_acquire);
+    for (; c; c = c->next)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
+}
+
+static cf_t *add_cf(lsn_store_t *s, const char *name)
+{
+    size_t n = strlen(name);
+    cf_t *c = malloc(sizeof(*c) + n + 1);
+    table_t *t = table_new(16);
+    if (!c || !t) {
+        free(c);
+        free(t);
+        return NULL;
+    }
+    memcpy(c->name, name, n + 1);
+    atomic_init(&c->table, t);
+    atomic_init(&c->has_max, 0);
+    atomic_init(&c->max_lsn, 0);
+    c->next = atomic_load_explicit(&s->cfs, memory_order_relaxed);
+    atomic_store_explicit(&s->cfs, c, memory_order_release);
+    return c;
+}
+
+static void put_slot(table_t *t, uint64_t partition, uint64_t lsn)
+{
+    size_t i = slot_of(partition, t->cap);
+    while (atomic_load_explicit(&t->slots[i].partition, memory_order_relaxed) !=
+           EMPTY)
+        i = (i + 1) & (t->cap - 1);
+    atomic_store_explicit(&t->slots[i].lsn, lsn, memory_order_relaxed);
+    atomic_store_explicit(&t->slots[i].partition, partition,
+                          memory_order_release);
+    t->count++;
+}
+
+static table_t *grow(cf_t *c, table_t *old)
+{
+    table_t *t = table_new(old->cap * 2);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < old->cap; i++) {
+        uint64_t p = atomic_load_explicit(&old->slots[i].partition,
+                                          memory_order_relaxed);
+        if (p != EMPTY)
+            put_slot(t, p, atomic_load_explicit(&old->slots[i].lsn,
+                                                memory_order_relaxed));
+    }
+    t->retired = old;
+    atomic_store_explicit(&c->table, t, memory_order_release);
+    return t;
+}
+
+int lsn_store_raise(lsn_store_t *s, const char *cf, uint64_t partition,
+                    uint64_t lsn)
+{
+    cf_t *c = find_cf(s, cf);
+    table_t *t;
+    size_t i;
+
+    if (!c && !(c = add_cf(s, cf)))
+        return -1;
+    if (partition == EMPTY) {
+        if (atomic_load_explicit(&c->has_max, memory_order_relaxed)) {
+            if (lsn <= atomic_load_explicit(&c->max_lsn, memory_order_relaxed))
+                return 0;
+            atomic_store_explicit(&c->max_lsn, lsn, memory_order_relaxed);
+            return 1;
+        }
+        atomic_store_explicit(&c->max_lsn, lsn, memory_order_relaxed);
+        atomic_store_explicit(&c->has_max, 1, memory_order_release);
+        atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
+        return 1;
+    }
+    t = atomic_load_explicit(&c->table, memory_order_relaxed);
+    for (i = slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
+        uint64_t p = atomic_load_explicit(&t->slots[i].partition,
+                                          memory_order_relaxed);
+        if (p == partition) {
+            if (lsn <= atomic_load_explicit(&t->slots[i].lsn,
+                                            memory_order_relaxed))
+                return 0;
+            atomic_store_explicit(&t->slots[i].lsn, lsn, memory_order_relaxed);
+            return 1;
+        }
+        if (p == EMPTY)
+            break;
+    }
+    /* Keep the load factor at or below one half. */
+    if ((t->count + 1) * 2 > t->cap && !(t = grow(c, t)))
+        return -1;
+    put_slot(t, partition, lsn);
+    atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
+    return 1;
+}
+
+int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
+                  uint64_t *lsn)
+{
+    cf_t *c = find_cf(s, cf);
+    table_t *t;
+
+    if (!c)
+        return LSN_TRACKER_NOT_FOUND;
+    if (partition == EMPTY) {
+        if (!atomic_load_explicit(&c->has_max, memory_order_acquire))
+            return LSN_TRACKER_NOT_FOUND;
+        *lsn = atomic_load_explicit(&c->max_lsn, memory_order_relaxed);
+        return LSN_TRACKER_OK;
+    }
+    t = atomic_load_explicit(&c->table, memory_order_acquire);
+    for (size_t i = slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
+        uint64_t p = atomic_load_explicit(&t->slots[i].partition,
+                                          memory_order_acquire);
+        if (p == partition) {
+            *lsn = atomic_load_explicit(&t->slots[i].lsn, memory_order_relaxed);
+            return LSN_TRACKER_OK;
+        }
+        if (p == EMPTY)
+            return LSN_TRACKER_NOT_FOUND;
+    }
+}
+
+int lsn_store_foreach(const lsn_store_t *s, lsn_tracker_visit_fn fn, void *arg)
+{
+    cf_t *c = atomic_load_explicit(&((lsn_store_t *)s)->cfs,
+                                   memory_order_acquire);
+    for (; c; c = c->next) {
+        table_t *t = atomic_load_explicit(&c->table, memory_order_acquire);
+        for (size_t i = 0; i < t->cap; i++) {
+            uint64_t p = atomic_load_explicit(&t->slots[i].partition,
+                                              memory_order_acquire);
+            if (p == EMPTY)
+                continue;
+            int rc = fn(arg, c->name, p,
+                        atomic_load_explicit(&t->slots[i].lsn,
+                                             memory_order_relaxed));
+            if (rc)
+                return rc;
+        }
+        if (atomic_load_explicit(&c->has_max, memory_order_acquire)) {
+            int rc = fn(arg, c->name, EMPTY,
+                        atomic_load_explicit(&c->max_lsn, memory_order_relaxed));
+            if (rc)
+                return rc;
+        }
+    }
+    return LSN_TRACKER_OK;
+}
+
+uint64_t lsn_store_entries(const lsn_store_t *s)
+{
+    return atomic_load_explicit(&((lsn_store_t *)s)->entries,
+                                memory_order_relaxed);
+}
