@@ -1,0 +1,228 @@
+#define _GNU_SOURCE
+#include "lsnt.h"
+
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static lsnt_api_t api;
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+
+const char *lsnt_plugin_path(void)
+{
+    const char *p = getenv("LSN_TRACKER_SO");
+    return p && *p ? p : LSNT_PLUGIN_PATH;
+}
+
+#define SYM(field, name)                                                      \
+    do {                                                                      \
+        *(void **)&api.field = dlsym(api.handle, name);                       \
+        if (!api.field)                                                       \
+            cr_assert_fail("dlsym %s: %s", name, dlerror());                  \
+    } while (0)
+
+static void load(void)
+{
+    api.handle = dlopen(lsnt_plugin_path(), RTLD_NOW | RTLD_LOCAL);
+    if (!api.handle)
+        return;
+    SYM(version, "lsn_tracker_version");
+    SYM(strerror, "lsn_tracker_strerror");
+    SYM(reg, "lsn_tracker_register");
+    SYM(open, "lsn_tracker_open");
+    SYM(close, "lsn_tracker_close");
+    SYM(get, "lsn_tracker_get");
+    SYM(wait, "lsn_tracker_wait");
+    SYM(subscribe, "lsn_tracker_subscribe");
+    SYM(unsubscribe, "lsn_tracker_unsubscribe");
+    SYM(eventfd, "lsn_tracker_eventfd");
+    SYM(foreach, "lsn_tracker_foreach");
+    SYM(seed, "lsn_tracker_seed");
+    SYM(recover, "lsn_tracker_recover");
+    SYM(recover_sst, "lsn_tracker_recover_sst");
+    SYM(stats, "lsn_tracker_stats");
+}
+
+const lsnt_api_t *lsnt_api(void)
+{
+    pthread_once(&api_once, load);
+    cr_assert_not_null(api.handle, "dlopen %s: %s", lsnt_plugin_path(),
+                       dlerror());
+    return &api;
+}
+
+char *lsnt_tmpdir(const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    char *d;
+    cr_assert(asprintf(&d, "%s/lsnt-%s-XXXXXX", base && *base ? base : "/tmp",
+                       tag) > 0);
+    cr_assert_not_null(mkdtemp(d), "mkdtemp %s", d);
+    return d;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+void lsnt_rmdir(char *dir)
+{
+    if (!dir)
+        return;
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+char *lsnt_unique(const char *tag)
+{
+    static int seq;
+    char *s;
+    cr_assert(asprintf(&s, "%s-%d-%d", tag, (int)getpid(),
+                       __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST)) > 0);
+    return s;
+}
+
+rocksdb_options_t *lsnt_options(const char *opts, char **err)
+{
+    rocksdb_options_t *base = rocksdb_options_create();
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(base, 1);
+    rocksdb_options_set_create_missing_column_families(base, 1);
+    *err = NULL;
+    rocksdb_get_options_from_string(base, opts, o, err);
+    rocksdb_options_destroy(base);
+    if (*err) {
+        rocksdb_options_destroy(o);
+        return NULL;
+    }
+    return o;
+}
+
+rocksdb_t *lsnt_open(const char *path, rocksdb_options_t *o, int ncf,
+                     const char *const *cfs, rocksdb_column_family_handle_t **h)
+{
+    char *err = NULL;
+    rocksdb_t *db;
+    if (ncf == 0) {
+        db = rocksdb_open(o, path, &err);
+    } else {
+        const rocksdb_options_t **co = calloc((size_t)ncf, sizeof(*co));
+        for (int i = 0; i < ncf; i++)
+            co[i] = o;
+        db = rocksdb_open_column_families(o, path, ncf, cfs, co, h, &err);
+        free(co);
+    }
+    cr_assert_null(err, "open %s: %s", path, err);
+    return db;
+}
+
+static void be64(uint64_t v, char *out)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (char)(v & 0xff);
+}
+
+size_t lsnt_restate_key(uint64_t partition, char *out)
+{
+    out[0] = 'f';
+    out[1] = 's';
+    be64(partition, out + 2);
+    be64(2, out + 10);
+    return 18;
+}
+
+size_t lsnt_restate_value(uint64_t lsn, char *out)
+{
+    size_t n = 0;
+    out[n++] = 0x01; /* codec */
+    out[n++] = 0x08; /* protobuf tag: field 1, varint */
+    do {
+        out[n++] = (char)((lsn & 0x7f) | (lsn >= 0x80 ? 0x80 : 0));
+        lsn >>= 7;
+    } while (lsn);
+    return n;
+}
+
+size_t lsnt_plain_key(uint64_t partition, char *out)
+{
+    out[0] = 'L';
+    be64(partition, out + 1);
+    return 9;
+}
+
+size_t lsnt_plain_value(uint64_t lsn, char *out)
+{
+    be64(lsn, out);
+    return 8;
+}
+
+void lsnt_apply_plain(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
+                      uint64_t partition, uint64_t lsn)
+{
+    char k[16], v[8], sk[64], sv[64];
+    char *err = NULL;
+    rocksdb_writebatch_t *b = rocksdb_writebatch_create();
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    int skl = snprintf(sk, sizeof sk, "state/%llu/%llu",
+                       (unsigned long long)partition, (unsigned long long)lsn);
+    int svl = snprintf(sv, sizeof sv, "value-%llu", (unsigned long long)lsn);
+    size_t kl = lsnt_plain_key(partition, k), vl = lsnt_plain_value(lsn, v);
+
+    rocksdb_writeoptions_disable_WAL(wo, 1);
+    if (cf) {
+        rocksdb_writebatch_put_cf(b, cf, sk, (size_t)skl, sv, (size_t)svl);
+        rocksdb_writebatch_put_cf(b, cf, k, kl, v, vl);
+    } else {
+        rocksdb_writebatch_put(b, sk, (size_t)skl, sv, (size_t)svl);
+        rocksdb_writebatch_put(b, k, kl, v, vl);
+    }
+    rocksdb_write(db, wo, b, &err);
+    cr_assert_null(err, "write: %s", err);
+    rocksdb_writebatch_destroy(b);
+    rocksdb_writeoptions_destroy(wo);
+}
+
+void lsnt_flush(rocksdb_t *db, rocksdb_column_family_handle_t *cf)
+{
+    char *err = NULL;
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 1);
+    if (cf)
+        rocksdb_flush_cf(db, fo, cf, &err);
+    else
+        rocksdb_flush(db, fo, &err);
+    cr_assert_null(err, "flush: %s", err);
+    rocksdb_flushoptions_destroy(fo);
+}
+
+uint64_t lsnt_persisted_plain(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
+                              uint64_t partition, int *found)
+{
+    char k[16], *err = NULL, *v;
+    size_t kl = lsnt_plain_key(partition, k), vl = 0;
+    uint64_t r = 0;
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_read_tier(ro, 2); /* kPersistedTier */
+    v = cf ? rocksdb_get_cf(db, ro, cf, k, kl, &vl, &err)
+           : rocksdb_get(db, ro, k, kl, &vl, &err);
+    cr_assert_null(err, "get: %s", err);
+    *found = v != NULL;
+    if (v) {
+        cr_assert_eq(vl, 8);
+        for (int i = 0; i < 8; i++)
+            r = r << 8 | (uint8_t)v[i];
+        rocksdb_free(v);
+    }
+    rocksdb_readoptions_destroy(ro);
+    return r;
+}
