@@ -137,7 +137,9 @@ LSN_HIDDEN void lsn_tracker_count_bad(lsn_tracker_t *t, const uint8_t *bad,
 LSN_HIDDEN void lsn_tracker_retain(lsn_tracker_t *t);
 LSN_HIDDEN void lsn_tracker_listener_bound(lsn_tracker_t *t, int delta,
                                            const char *property);
-LSN_HIDDEN const char *lsn_tracker_property(const lsn_tracker_t *t);
+/* Copies the property name recovery reads (the bound listener's). */
+LSN_HIDDEN void lsn_tracker_property(lsn_tracker_t *t,
+                                     char out[LSN_PROPERTY_MAX + 1]);
 LSN_HIDDEN const char *lsn_tracker_name(const lsn_tracker_t *t);
 
 enum lsn_counter {

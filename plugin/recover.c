@@ -35,10 +35,12 @@ static int recover_file(lsn_tracker_t *t, const char *cf, const char *path,
 int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
                             const char *sst_path)
 {
+    char property[LSN_PROPERTY_MAX + 1];
+
     if (!t || !sst_path || !*sst_path)
         return LSN_TRACKER_EINVAL;
-    return recover_file(t, cf ? cf : "default", sst_path,
-                        lsn_tracker_property(t));
+    lsn_tracker_property(t, property);
+    return recover_file(t, cf ? cf : "default", sst_path, property);
 }
 
 int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
@@ -51,7 +53,7 @@ int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
         return LSN_TRACKER_EINVAL;
     if (!(lf = rocksdb_livefiles(db)))
         return LSN_TRACKER_EIO;
-    snprintf(property, sizeof(property), "%s", lsn_tracker_property(t));
+    lsn_tracker_property(t, property);
     for (int i = 0, n = rocksdb_livefiles_count(lf); i < n; i++) {
         const char *name = rocksdb_livefiles_name(lf, i);
         const char *cf = rocksdb_livefiles_column_family_name(lf, i);

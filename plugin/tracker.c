@@ -203,9 +203,11 @@ void lsn_tracker_listener_bound(lsn_tracker_t *t, int delta,
     }
 }
 
-const char *lsn_tracker_property(const lsn_tracker_t *t)
+void lsn_tracker_property(lsn_tracker_t *t, char out[LSN_PROPERTY_MAX + 1])
 {
-    return t->property;
+    pthread_mutex_lock(&t->mu);
+    memcpy(out, t->property, sizeof(t->property));
+    pthread_mutex_unlock(&t->mu);
 }
 
 const char *lsn_tracker_name(const lsn_tracker_t *t)
