@@ -193,3 +193,47 @@ Test(eventfd, readable_after_advance_and_drains)
     a->close(t);
     free(name);
 }
+
+struct waiter {
+    const lsnt_api_t *a;
+    lsn_tracker_t *t;
+    int rc;
+    uint64_t v;
+};
+
+static void *wait_forever(void *arg)
+{
+    struct waiter *w = arg;
+    w->rc = w->a->wait(w->t, NULL, 1, 10, -1, &w->v);
+    return NULL;
+}
+
+Test(close, with_a_waiter_and_a_subscriber_is_safe)
+{
+    const lsnt_api_t *a = lsnt_api();
+    char *name = lsnt_unique("closewait");
+    struct waiter w = {a, a->open(name), -99, 0};
+    lsn_tracker_t *other = a->open(name);
+    struct seen s = {a, other, 0, 0, 0, -1};
+    pthread_t th;
+    uint64_t id;
+    cr_assert_eq(a->subscribe(other, on_advance, &s, &id), LSN_TRACKER_OK);
+    pthread_create(&th, NULL, wait_forever, &w);
+    /* The waiter's handle is released while it waits; its own reference
+     * keeps the tracker alive until it returns. */
+    a->close(w.t);
+    a->seed(other, NULL, 1, 10);
+    pthread_join(th, NULL);
+    cr_assert_eq(w.rc, LSN_TRACKER_OK);
+    cr_assert_eq(w.v, 10);
+    cr_assert_eq(s.calls, 1);
+    /* The last close frees a tracker that still has a subscriber. */
+    a->close(other);
+    lsn_tracker_t *fresh = a->open(name);
+    uint64_t v;
+    cr_assert_eq(a->get(fresh, NULL, 1, &v), LSN_TRACKER_NOT_FOUND);
+    a->seed(fresh, NULL, 1, 11);
+    cr_assert_eq(s.calls, 1, "a freed tracker's subscriber was called");
+    a->close(fresh);
+    free(name);
+}
