@@ -12,3 +12,12 @@ if(_san)
   add_compile_options(${_san})
   add_link_options(${_san})
 endif()
+
+# Criterion needs help to run under TSan, and a race must fail its test
+# (see the file): every executable gets these, libraries do not.
+if(LSN_TRACKER_SANITIZE STREQUAL "thread")
+  add_library(lsn_tsan_defaults OBJECT
+    ${PROJECT_SOURCE_DIR}/tests/support/tsan_defaults.c)
+  link_libraries(
+    "$<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:lsn_tsan_defaults>")
+endif()

@@ -206,7 +206,7 @@ static void *raiser(void *arg)
     for (uint64_t lsn = 1; lsn <= 2000; lsn++)
         for (uint64_t p = 0; p < 64; p++)
             r->a->seed(r->t, p % 2 ? "odd" : "even", p * 1000003, lsn);
-    r->stop = 1;
+    __atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
