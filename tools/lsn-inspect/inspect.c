@@ -194,8 +194,9 @@ static int read_live_files(rocksdb_t *db, const char *db_path,
         return -1;
     }
     for (size_t i = 0; i < r->ncfs; i++)
-        qsort(r->cfs[i].parts, r->cfs[i].nparts, sizeof(inspect_partition_t),
-              cmp_part);
+        if (r->cfs[i].nparts > 1)
+            qsort(r->cfs[i].parts, r->cfs[i].nparts,
+                  sizeof(inspect_partition_t), cmp_part);
     return 0;
 }
 
