@@ -2,13 +2,19 @@
  * One writer at a time (the tracker's mutex); readers take no lock at all,
  * so lsn_tracker_get never waits behind a flush being applied.
  *
- * Each column family has an open-addressing table of (partition, lsn)
- * slots. A writer fills a slot's lsn before publishing its partition, and
- * publishes a grown table with one pointer store; a reader that still holds
- * the old table sees a consistent, slightly older picture. Old tables are
- * freed with the store: growth doubles, so they never outweigh the live
- * one. Partition UINT64_MAX marks an empty slot, so that one partition
- * lives beside the table. */
+ * Partition ids are usually small and dense (0..N), so ids below
+ * DENSE_LIMIT live in directly indexed pages: a lookup is two dependent
+ * loads and no probing, and a partition costs 8 bytes and a bit. A page
+ * is allocated at its first partition and published with one pointer
+ * store; a partition's LSN is written before its presence bit.
+ *
+ * Larger ids go to an open-addressing table of (partition, lsn) slots per
+ * column family. A writer fills a slot's lsn before publishing its
+ * partition, and publishes a grown table with one pointer store; a reader
+ * that still holds the old table sees a consistent, slightly older
+ * picture. Old tables are freed with the store: growth doubles, so they
+ * never outweigh the live one. Partition UINT64_MAX marks an empty slot,
+ * so that one partition lives beside the table. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +22,15 @@
 #include "core.h"
 
 #define EMPTY UINT64_MAX
+#define PAGE_BITS 9 /* 512 partitions: 4 KiB of LSNs and 64 B of bits */
+#define PAGE_SIZE ((size_t)1 << PAGE_BITS)
+#define DENSE_PAGES 2048
+#define DENSE_LIMIT ((uint64_t)DENSE_PAGES << PAGE_BITS) /* 1 048 576 */
+
+typedef struct page {
+    _Atomic uint64_t lsn[PAGE_SIZE];
+    _Atomic uint64_t present[PAGE_SIZE / 64];
+} page_t;
 
 typedef struct slot {
     _Atomic uint64_t partition;
@@ -31,6 +46,7 @@ typedef struct table {
 
 typedef struct cf {
     struct cf *next;
+    _Atomic(page_t *) pages[DENSE_PAGES];
     _Atomic(table_t *) table;
     _Atomic int has_max; /* partition UINT64_MAX is known */
     _Atomic uint64_t max_lsn;
@@ -80,6 +96,8 @@ void lsn_store_free(lsn_store_t *s)
     while (c) {
         cf_t *next = c->next;
         table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
+        for (size_t i = 0; i < DENSE_PAGES; i++)
+            free(atomic_load_explicit(&c->pages[i], memory_order_relaxed));
         while (t) {
             table_t *older = t->retired;
             free(t);
@@ -112,6 +130,8 @@ static cf_t *add_cf(lsn_store_t *s, const char *name)
         return NULL;
     }
     memcpy(c->name, name, n + 1);
+    for (size_t i = 0; i < DENSE_PAGES; i++)
+        atomic_init(&c->pages[i], NULL);
     atomic_init(&c->table, t);
     atomic_init(&c->has_max, 0);
     atomic_init(&c->max_lsn, 0);
@@ -149,6 +169,38 @@ static table_t *grow(cf_t *c, table_t *old)
     return t;
 }
 
+static int raise_dense(lsn_store_t *s, cf_t *c, uint64_t partition,
+                       uint64_t lsn)
+{
+    _Atomic(page_t *) *pp = &c->pages[partition >> PAGE_BITS];
+    page_t *pg = atomic_load_explicit(pp, memory_order_relaxed);
+    size_t i = (size_t)(partition & (PAGE_SIZE - 1));
+    uint64_t bit = (uint64_t)1 << (i & 63);
+
+    if (!pg) {
+        if (!(pg = malloc(sizeof(*pg))))
+            return -1;
+        for (size_t j = 0; j < PAGE_SIZE; j++)
+            atomic_init(&pg->lsn[j], 0);
+        for (size_t j = 0; j < PAGE_SIZE / 64; j++)
+            atomic_init(&pg->present[j], 0);
+        atomic_store_explicit(pp, pg, memory_order_release);
+    }
+    uint64_t bits = atomic_load_explicit(&pg->present[i >> 6],
+                                         memory_order_relaxed);
+    if (bits & bit) {
+        if (lsn <= atomic_load_explicit(&pg->lsn[i], memory_order_relaxed))
+            return 0;
+        atomic_store_explicit(&pg->lsn[i], lsn, memory_order_relaxed);
+        return 1;
+    }
+    atomic_store_explicit(&pg->lsn[i], lsn, memory_order_relaxed);
+    atomic_store_explicit(&pg->present[i >> 6], bits | bit,
+                          memory_order_release);
+    atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
+    return 1;
+}
+
 int lsn_store_raise(lsn_store_t *s, const char *cf, uint64_t partition,
                     uint64_t lsn)
 {
@@ -158,6 +210,8 @@ int lsn_store_raise(lsn_store_t *s, const char *cf, uint64_t partition,
 
     if (!c && !(c = add_cf(s, cf)))
         return -1;
+    if (partition < DENSE_LIMIT)
+        return raise_dense(s, c, partition, lsn);
     if (partition == EMPTY) {
         if (atomic_load_explicit(&c->has_max, memory_order_relaxed)) {
             if (lsn <= atomic_load_explicit(&c->max_lsn, memory_order_relaxed))
@@ -200,6 +254,17 @@ int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
 
     if (!c)
         return LSN_TRACKER_NOT_FOUND;
+    if (partition < DENSE_LIMIT) {
+        const page_t *pg = atomic_load_explicit(
+            &c->pages[partition >> PAGE_BITS], memory_order_acquire);
+        size_t i = (size_t)(partition & (PAGE_SIZE - 1));
+        if (!pg || !(atomic_load_explicit(&pg->present[i >> 6],
+                                          memory_order_acquire) >>
+                         (i & 63) & 1))
+            return LSN_TRACKER_NOT_FOUND;
+        *lsn = atomic_load_explicit(&pg->lsn[i], memory_order_relaxed);
+        return LSN_TRACKER_OK;
+    }
     if (partition == EMPTY) {
         if (!atomic_load_explicit(&c->has_max, memory_order_acquire))
             return LSN_TRACKER_NOT_FOUND;
@@ -224,6 +289,23 @@ int lsn_store_foreach(const lsn_store_t *s, lsn_tracker_visit_fn fn, void *arg)
     cf_t *c = atomic_load_explicit(&((lsn_store_t *)s)->cfs,
                                    memory_order_acquire);
     for (; c; c = c->next) {
+        for (size_t pi = 0; pi < DENSE_PAGES; pi++) {
+            const page_t *pg = atomic_load_explicit(&c->pages[pi],
+                                                    memory_order_acquire);
+            if (!pg)
+                continue;
+            for (size_t i = 0; i < PAGE_SIZE; i++) {
+                if (!(atomic_load_explicit(&pg->present[i >> 6],
+                                           memory_order_acquire) >>
+                          (i & 63) & 1))
+                    continue;
+                int rc = fn(arg, c->name, ((uint64_t)pi << PAGE_BITS) | i,
+                            atomic_load_explicit(&pg->lsn[i],
+                                                 memory_order_relaxed));
+                if (rc)
+                    return rc;
+            }
+        }
         table_t *t = atomic_load_explicit(&c->table, memory_order_acquire);
         for (size_t i = 0; i < t->cap; i++) {
             uint64_t p = atomic_load_explicit(&t->slots[i].partition,

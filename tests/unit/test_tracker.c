@@ -149,6 +149,46 @@ Test(tracker, foreach_visits_all_and_stops_on_request)
     free(name);
 }
 
+static int sum_visit(void *arg, const char *cf, uint64_t p, uint64_t lsn)
+{
+    uint64_t *acc = arg;
+    (void)cf;
+    acc[0]++;
+    acc[1] += p ^ lsn;
+    return 0;
+}
+
+/* Small ids are stored in directly indexed pages, large ones in a hash
+ * table: both sides of the boundary, and a page boundary, behave alike. */
+Test(tracker, small_and_large_ids_alike)
+{
+    const lsnt_api_t *a = lsnt_api();
+    char *name = lsnt_unique("ids");
+    lsn_tracker_t *t = a->open(name);
+    const uint64_t ids[] = {0,        511,        512,       (1u << 20) - 1,
+                            1u << 20, (1u << 20) + 1, 1ull << 40, UINT64_MAX - 1};
+    const size_t n = sizeof ids / sizeof ids[0];
+    uint64_t v, acc[2] = {0, 0}, want = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(a->get(t, NULL, ids[i], &v), LSN_TRACKER_NOT_FOUND);
+        cr_assert_eq(a->seed(t, NULL, ids[i], 10 + i), LSN_TRACKER_OK);
+        cr_assert_eq(a->seed(t, NULL, ids[i], 5), LSN_TRACKER_OK);
+        cr_assert_eq(a->get(t, NULL, ids[i], &v), LSN_TRACKER_OK);
+        cr_assert_eq(v, 10 + i, "id %llu", (unsigned long long)ids[i]);
+        want += ids[i] ^ (10 + i);
+    }
+    cr_assert_eq(a->get(t, NULL, 1, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->get(t, NULL, (1u << 20) + 2, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->foreach(t, sum_visit, acc), LSN_TRACKER_OK);
+    cr_assert_eq(acc[0], n);
+    cr_assert_eq(acc[1], want);
+    lsn_tracker_stats_t st = {.size = sizeof st};
+    cr_assert_eq(a->stats(t, &st), LSN_TRACKER_OK);
+    cr_assert_eq(st.entries, n);
+    a->close(t);
+    free(name);
+}
+
 Test(tracker, open_is_get_or_create_and_refcounted)
 {
     const lsnt_api_t *a = lsnt_api();
