@@ -7,7 +7,6 @@ set(LSN_TRACKER_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/LsnTracker)
 
 install(TARGETS lsn_tracker EXPORT LsnTrackerTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-          NAMELINK_COMPONENT Development
   PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # Installed tools find (link or dlopen) the installed library next door.
