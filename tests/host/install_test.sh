@@ -35,12 +35,13 @@ fi
 # Every binary below must load the installed library, not the build's.
 uses_installed() {
     got=$(ldd "$1" | sed -n 's/^.*liblsn_tracker.so.0 => \([^ ]*\) .*$/\1/p')
-    [ -n "$got" ] && [ "$(readlink -f "$got")" = "$(readlink -f "$lib/$real")" ] ||
+    if [ -z "$got" ] || [ "$(readlink -f "$got")" != "$(readlink -f "$lib/$real")" ]; then
         fail "$1 does not load $lib/liblsn_tracker.so.0: $(ldd "$1")"
+    fi
 }
 
 # pkg-config, the way a Makefile would.
-export PKG_CONFIG_PATH=$lib/pkgconfig
+export PKG_CONFIG_PATH="$lib/pkgconfig"
 flags=$(pkg-config --cflags --libs lsn_tracker rocksdb)
 pc_libdir=$(pkg-config --variable=libdir lsn_tracker)
 # shellcheck disable=SC2086
