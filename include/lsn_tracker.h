@@ -67,6 +67,7 @@ typedef struct lsn_tracker_stats {
     uint64_t entries;            /* (cf, partition) pairs known */
     uint64_t last_advance_unix_us; /* wall clock of the last raise, 0 never */
     uint64_t recovered_files;    /* SSTs whose property recovery applied */
+    uint64_t recovered_bad_values; /* undecodable values reported by them */
 } lsn_tracker_stats_t;
 
 /* Called once per raised watermark, on the thread that raised it. */

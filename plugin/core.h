@@ -148,7 +148,8 @@ enum lsn_counter {
     LSN_C_INGESTIONS,
     LSN_C_CORRUPT,
     LSN_C_BAD_VALUES,
-    LSN_C_RECOVERED_FILES
+    LSN_C_RECOVERED_FILES,
+    LSN_C_RECOVERED_BAD_VALUES
 };
 LSN_HIDDEN void lsn_tracker_count(lsn_tracker_t *t, enum lsn_counter c,
                                   uint64_t n);

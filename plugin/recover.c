@@ -22,10 +22,16 @@ static int recover_file(lsn_tracker_t *t, const char *cf, const char *path,
     if (!prop) {
         rc = LSN_TRACKER_NOT_FOUND;
     } else {
-        /* bad_values were counted when the file was flushed or ingested. */
         rc = lsn_tracker_apply_property(t, cf, prop, prop_len, NULL);
         if (rc == LSN_TRACKER_OK)
             lsn_tracker_count(t, LSN_C_RECOVERED_FILES, 1);
+    }
+    /* Counted apart from bad_values, which the same file may already have
+     * added when it was flushed in this process. */
+    if (bad) {
+        uint64_t n;
+        if (lsn_prop_decode_count(bad, bad_len, &n) == LSN_TRACKER_OK)
+            lsn_tracker_count(t, LSN_C_RECOVERED_BAD_VALUES, n);
     }
     free(prop);
     free(bad);

@@ -19,7 +19,7 @@ struct lsn_tracker {
     pthread_mutex_t mu; /* the single writer of store */
     lsn_notify_t *notify;
     _Atomic uint32_t listeners;
-    _Atomic uint64_t counters[LSN_C_RECOVERED_FILES + 1];
+    _Atomic uint64_t counters[LSN_C_RECOVERED_BAD_VALUES + 1];
     _Atomic uint64_t advances;
     _Atomic uint64_t last_advance_us;
     char property[LSN_PROPERTY_MAX + 1]; /* under mu */
@@ -238,6 +238,8 @@ int lsn_tracker_stats(const lsn_tracker_t *t, lsn_tracker_stats_t *out)
     s.entries = lsn_store_entries(m->store);
     s.last_advance_unix_us = atomic_load(&m->last_advance_us);
     s.recovered_files = atomic_load(&m->counters[LSN_C_RECOVERED_FILES]);
+    s.recovered_bad_values =
+        atomic_load(&m->counters[LSN_C_RECOVERED_BAD_VALUES]);
     memcpy(out, &s, s.size);
     return LSN_TRACKER_OK;
 }

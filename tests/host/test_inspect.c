@@ -143,6 +143,7 @@ Test(inspect, json_exact_while_the_host_holds_the_db_open)
                        "      \"files_without_property\": 1,\n"
                        "      \"files_corrupt\": 0,\n"
                        "      \"files_unreadable\": 0,\n"
+                       "      \"bad_values\": 0,\n"
                        "      \"partitions\": [\n"
                        "        {\"partition\": 1, \"durable_lsn\": 11},\n"
                        "        {\"partition\": 2, \"durable_lsn\": 20}\n"
@@ -155,6 +156,7 @@ Test(inspect, json_exact_while_the_host_holds_the_db_open)
                        "      \"files_without_property\": 0,\n"
                        "      \"files_corrupt\": 0,\n"
                        "      \"files_unreadable\": 0,\n"
+                       "      \"bad_values\": 0,\n"
                        "      \"partitions\": [\n"
                        "        {\"partition\": 7, \"durable_lsn\": 70}\n"
                        "      ]\n"
@@ -186,7 +188,8 @@ Test(inspect, text_and_one_column_family)
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert_not_null(strstr(r.out, "column family orders: 1 live SST files, "
                                      "1 with the property, 0 without, "
-                                     "0 corrupt, 0 unreadable\n"),
+                                     "0 corrupt, 0 unreadable; "
+                                     "0 undecodable values\n"),
                        "%s", r.out);
     cr_assert_not_null(strstr(r.out, "                     7"
                                      "                    70\n"),
@@ -411,6 +414,7 @@ Test(inspect, property_option_and_corrupt_files)
     cr_assert_not_null(strstr(r.out, "\"property\": \"my.lsn\","), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "{\"partition\": 3, \"durable_lsn\": 33}"),
                        "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\"bad_values\": 2,"), "%s", r.out);
     run_free(&r);
     free(args);
 

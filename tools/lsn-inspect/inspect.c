@@ -180,12 +180,16 @@ static int read_live_files(rocksdb_t *db, const char *db_path,
             return -1;
         }
         c->files++;
+        lsn_tracker_stats_t before = {.size = sizeof(before)}, after = before;
+        lsn_tracker_stats(t, &before);
         switch (lsn_tracker_recover_sst(t, c->name, path)) {
         case LSN_TRACKER_OK: c->with_property++; break;
         case LSN_TRACKER_NOT_FOUND: c->without_property++; break;
         case LSN_TRACKER_ECORRUPT: c->corrupt++; break;
         default: c->unreadable++; break;
         }
+        lsn_tracker_stats(t, &after);
+        c->bad_values += after.recovered_bad_values - before.recovered_bad_values;
         free(path);
     }
     rocksdb_livefiles_destroy(lf);

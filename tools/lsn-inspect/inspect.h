@@ -19,6 +19,7 @@ typedef struct inspect_cf {
     uint64_t without_property; /* ... written without the collector */
     uint64_t corrupt;          /* ... whose property was rejected */
     uint64_t unreadable;       /* ... that could not be read */
+    uint64_t bad_values;       /* undecodable values the files report */
     inspect_partition_t *parts; /* sorted by partition */
     size_t nparts;
 } inspect_cf_t;

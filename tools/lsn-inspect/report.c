@@ -14,9 +14,10 @@ void report_text(FILE *f, const inspect_result_t *r)
         fprintf(f,
                 "\ncolumn family %s: %" PRIu64 " live SST files, %" PRIu64
                 " with the property, %" PRIu64 " without, %" PRIu64
-                " corrupt, %" PRIu64 " unreadable\n",
+                " corrupt, %" PRIu64 " unreadable; %" PRIu64
+                " undecodable values\n",
                 c->name, c->files, c->with_property, c->without_property,
-                c->corrupt, c->unreadable);
+                c->corrupt, c->unreadable, c->bad_values);
         if (c->nparts == 0) {
             fprintf(f, "  no durable LSN recorded\n");
             continue;
@@ -61,9 +62,10 @@ void report_json(FILE *f, const inspect_result_t *r)
                 ",\n      \"files_without_property\": %" PRIu64
                 ",\n      \"files_corrupt\": %" PRIu64
                 ",\n      \"files_unreadable\": %" PRIu64
+                ",\n      \"bad_values\": %" PRIu64
                 ",\n      \"partitions\": [",
                 c->files, c->with_property, c->without_property, c->corrupt,
-                c->unreadable);
+                c->unreadable, c->bad_values);
         for (size_t j = 0; j < c->nparts; j++)
             fprintf(f,
                     "%s\n        {\"partition\": %" PRIu64
