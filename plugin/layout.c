@@ -148,8 +148,9 @@ int lsn_value_decode(lsn_format_t f, const uint8_t *v, size_t n, uint64_t *lsn)
             r = r << 8 | v[i];
         break;
     case LSN_FMT_VARINT:
-        /* Bytes after the varint belong to the host (e.g. protobuf). */
-        if (!lsn_varint_get(v, v + n, &r, 0))
+        /* Bytes after the varint belong to the host (e.g. protobuf).
+         * v may be NULL when n is 0, and NULL + 0 is undefined. */
+        if (n == 0 || !lsn_varint_get(v, v + n, &r, 0))
             return -1;
         break;
     case LSN_FMT_DECIMAL:
