@@ -2,6 +2,8 @@
 # Builds and runs every test: the plain build, then ASan+UBSan and TSan
 # builds of the whole suite, then each fuzzer for a bounded time.
 # Usage: tools/test.sh [--quick]   (--quick: the plain build only)
+# LSN_FUZZ_SECONDS sets each fuzzer's time (default 60); tools/fuzz.sh
+# alone runs the fuzzers longer, e.g. tools/fuzz.sh 3600.
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/deps.sh
@@ -10,7 +12,24 @@ OUT=${LSN_BUILD_ROOT:-build/ci}
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-stage() { echo; echo "=== $* ==="; }
+T0=$(date +%s)
+T=$T0
+stage() { # prints the time the previous stage took
+    now=$(date +%s)
+    [ "$now" -gt "$T0" ] && echo "--- $((now - T))s"
+    T=$now
+    echo; echo "=== $* ==="
+}
+
+# Criterion reports a test's result before its process exits, so a leak
+# (or any report printed at exit) cannot fail the test: read the logs.
+no_reports() { # build dir
+    log="$1/Testing/Temporary/LastTest.log"
+    if grep -E "ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log"; then
+        echo "sanitizer reports in $log"
+        exit 1
+    fi
+}
 
 run_suite() { # dir cmake-args... ; builds and runs ctest there
     dir=$1; shift
@@ -26,6 +45,11 @@ run_suite "$OUT/plain"
 stage "ASan + UBSan"
 CTEST_ARGS="-LE nosan" run_suite "$OUT/asan" -DLSN_TRACKER_SANITIZE=address \
     -DLSN_TRACKER_BENCH=OFF
+no_reports "$OUT/asan"
 stage "TSan"
 CTEST_ARGS="-LE nosan" run_suite "$OUT/tsan" -DLSN_TRACKER_SANITIZE=thread \
     -DLSN_TRACKER_BENCH=OFF
+no_reports "$OUT/tsan"
+stage "fuzzers (${LSN_FUZZ_SECONDS:-60}s each)"
+LSN_FUZZ_BUILD="$OUT/fuzz" sh tools/fuzz.sh "${LSN_FUZZ_SECONDS:-60}"
+stage "done in $(($(date +%s) - T0))s"
