@@ -152,6 +152,9 @@ int main(int argc, char **argv)
             return 1;
         }
         dir = tmp;
+    } else if (mkdir(dir, 0755) && errno != EEXIST) {
+        fprintf(stderr, "crash_harness: --dir %s: %s\n", dir, strerror(errno));
+        return 1;
     }
     snprintf(db, sizeof db, "%s/db", dir);
     snprintf(logdir, sizeof logdir, "%s/log", dir);

@@ -226,7 +226,8 @@ int demo_log_open(demo_log_t *log, const char *dir, unsigned partitions,
         firsts[nf++] = first;
     }
     closedir(d);
-    qsort(firsts, nf, sizeof(*firsts), cmp_u64);
+    if (nf)
+        qsort(firsts, nf, sizeof(*firsts), cmp_u64);
     for (size_t i = 0; i < nf; i++) {
         demo_segment_t *s = add_segment(log, firsts[i]);
         if (!s) {
