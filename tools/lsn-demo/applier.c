@@ -30,6 +30,10 @@ static const struct {
     {"mempurge",
      "max_write_buffer_number=4;"
      "max_background_flushes=2;write_buffer_size=262144;" PLUGIN_OPTS, 1},
+    /* Both at once: purged memtables queued behind concurrent flushes. */
+    {"mempurge-concurrent",
+     "max_background_flushes=4;max_background_jobs=8;max_write_buffer_number=6;"
+     "write_buffer_size=131072;" PLUGIN_OPTS, 1},
 };
 
 static const char *const cf_names[3] = {"default", "ring", "aggregate"};
@@ -131,7 +135,8 @@ int demo_db_open(demo_db_t *d, const char *path, const char *options, int ncf,
     rocksdb_options_destroy(base);
     if (rerr)
         return fail(err, n, "options", rerr);
-    if (options && options == demo_variant_options("mempurge"))
+    if (options && (options == demo_variant_options("mempurge") ||
+                    options == demo_variant_options("mempurge-concurrent")))
         rocksdb_options_set_experimental_mempurge_threshold(d->opts, 1.0);
     for (int i = 0; i < ncf; i++)
         co[i] = d->opts;

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 "  --watchdog S        the old way: force a flush every S seconds and trust\n"
 "                      the applied LSN read before it\n"
 "  --variant V         RocksDB settings: default, concurrent (4 flush jobs),\n"
-"                      atomic (3 column families, atomic_flush), mempurge\n"
+"                      atomic (3 column families, atomic_flush), mempurge,\n"
+"                      mempurge-concurrent (mempurge with 4 flush jobs)\n"
 "  --segment-records N records per log segment (default 1000)\n"
 "  --report FILE       append every watermark acted on, synced, before acting\n"
 "  --plugin PATH       liblsn_tracker.so to load (else $LSN_TRACKER_SO, the\n"
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
             TAKE(); c.variant = val;
             if (!demo_variant_options(val)) {
                 fprintf(stderr, "lsn-demo: --variant: unknown '%s' (default, "
-                        "concurrent, atomic, mempurge)\n", val);
+                        "concurrent, atomic, mempurge, mempurge-concurrent)\n", val);
                 return 2;
             }
         } else if (!strcmp(a, "--partitions")) {
