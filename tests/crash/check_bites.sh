@@ -1,8 +1,8 @@
 #!/bin/sh
 # Shows that lsn-demo --check, which the crash harness trusts, fails on
 # each kind of violation it is meant to catch: (a) a watermark above the
-# persisted applied LSN, (b) a record above it trimmed from the log, (c) a
-# record never applied at the end.
+# persisted applied LSN, (b) a record above it, or above every reported
+# watermark, trimmed from the log, (c) a record never applied at the end.
 # Usage: check_bites.sh LSN_DEMO
 set -eu
 demo=$1
@@ -40,6 +40,9 @@ rm -rf "$dir/db" && mv "$dir/db.new" "$dir/db"
 
 # (b) a trimming run, then the database is lost: trimmed records are gone.
 run --records 5000 --segment-records 100
+# ... trimmed past every watermark in a report (here: an empty one).
+: >"$dir/empty"
+must_fail "records trimmed beyond the reported watermarks" --report "$dir/empty"
 rm -rf "$dir/db"
 must_fail "records trimmed above the applied LSN"
 echo "check_bites: ok"

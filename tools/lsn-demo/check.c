@@ -15,6 +15,7 @@
 
 typedef struct expect {
     uint64_t count, sum, last, next;
+    uint64_t next_unreported; /* first record above the reported watermark */
     uint64_t ring[DEMO_SLOTS];
 } expect_t;
 
@@ -125,6 +126,8 @@ int demo_check(demo_db_t *d, const demo_log_t *log, const char *report,
     for (uint64_t lsn = 1; lsn <= upto; lsn++) {
         unsigned p = demo_partition_of(lsn, parts);
         expect_t *e = &ex[p];
+        if (lsn > reported[p] && !e->next_unreported)
+            e->next_unreported = lsn;
         if (lsn > st[p].applied) {
             if (!e->next)
                 e->next = lsn;
@@ -158,6 +161,13 @@ int demo_check(demo_db_t *d, const demo_log_t *log, const char *report,
                      "applied LSN %" PRIu64 " but was trimmed from the log "
                      "(which starts at %" PRIu64 ")", p, e->next,
                      st[p].applied, first);
+            goto done;
+        }
+        if (e->next_unreported && e->next_unreported < first) {
+            snprintf(err, n, "partition %u: record %" PRIu64 " was trimmed "
+                     "from the log (which starts at %" PRIu64 ") although "
+                     "no watermark reported covers it (highest %" PRIu64 ")",
+                     p, e->next_unreported, first, reported[p]);
             goto done;
         }
         if (complete && e->next) {
