@@ -36,3 +36,227 @@ Test(fuzz_regressions, varint_value_no_longer_than_its_offset)
         cr_assert_neq(lsn_value_decode((lsn_format_t)f, NULL, 0, &lsn), 0,
                       "format %d decoded nothing", f);
 }
+
+static int never_visit(void *arg, const char *cf, uint64_t p, uint64_t lsn)
+{
+    (void)cf;
+    (void)p;
+    (void)lsn;
+    ++*(int *)arg;
+    return 1;
+}
+
+static void never_called(void *arg, const char *cf, uint64_t p, uint64_t lsn)
+{
+    never_visit(arg, cf, p, lsn);
+}
+
+/* What abi::null_and_invalid_arguments leaves out: files that are not
+ * SSTs, sizes at the edges, ids never handed out, names at the edges. */
+Test(abi, more_invalid_arguments)
+{
+    const lsnt_api_t *a = lsnt_api();
+    char *name = lsnt_unique("einval2"), *dir = lsnt_tmpdir("einval"), *path;
+    lsn_tracker_t *t = a->open(name);
+    uint64_t v = 99, id;
+    int calls = 0;
+    FILE *f;
+
+    /* Not an SST: missing, empty, text. */
+    cr_assert(asprintf(&path, "%s/none.sst", dir) > 0);
+    cr_assert_eq(a->recover_sst(t, NULL, path), LSN_TRACKER_EIO);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fclose(f);
+    cr_assert_eq(a->recover_sst(t, NULL, path), LSN_TRACKER_EIO);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs("not an sst file, not even close\n", f);
+    fclose(f);
+    cr_assert_eq(a->recover_sst(t, "cf", path), LSN_TRACKER_EIO);
+    cr_assert_eq(a->recover_sst(t, NULL, dir), LSN_TRACKER_EIO);
+
+    /* stats: the size field itself must fit; larger callers get ours. */
+    for (uint32_t size = 1; size < sizeof(uint32_t); size++) {
+        lsn_tracker_stats_t st = {.size = size};
+        cr_assert_eq(a->stats(t, &st), LSN_TRACKER_EINVAL, "size %u", size);
+    }
+    struct {
+        lsn_tracker_stats_t s;
+        char more[64];
+    } big = {.s.size = sizeof big};
+    cr_assert_eq(a->stats(t, &big.s), LSN_TRACKER_OK);
+    cr_assert_eq(big.s.size, sizeof(lsn_tracker_stats_t));
+
+    /* Subscriptions: an id never handed out, and one cancelled twice. */
+    cr_assert_eq(a->unsubscribe(t, 0), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->unsubscribe(t, UINT64_MAX), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->subscribe(t, never_called, &calls, &id), LSN_TRACKER_OK);
+    cr_assert_eq(a->unsubscribe(t, id), LSN_TRACKER_OK);
+    cr_assert_eq(a->unsubscribe(t, id), LSN_TRACKER_NOT_FOUND);
+
+    /* A NULL tracker never blocks, whatever the timeout. */
+    cr_assert_eq(a->wait(NULL, NULL, 0, 1, -1, NULL), LSN_TRACKER_EINVAL);
+    cr_assert_eq(a->get(t, "no such cf", 0, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->get(t, "", 0, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(v, 99);
+    cr_assert_eq(a->foreach(t, never_visit, &calls), LSN_TRACKER_OK);
+    cr_assert_eq(calls, 0);
+    cr_assert_str_eq(a->strerror(-12345), "unknown status");
+    cr_assert_str_eq(a->strerror(0x7fffffff), "unknown status");
+    cr_assert_eq(a->eventfd(t), a->eventfd(t));
+
+    /* Extreme values are values, not errors. */
+    cr_assert_eq(a->seed(t, NULL, UINT64_MAX, UINT64_MAX), LSN_TRACKER_OK);
+    cr_assert_eq(a->get(t, NULL, UINT64_MAX, &v), LSN_TRACKER_OK);
+    cr_assert_eq(v, UINT64_MAX);
+    cr_assert_eq(calls, 0, "a cancelled subscription was called");
+    a->close(t);
+
+    /* Names are opaque bytes of any length. */
+    char *longname = malloc(1 << 16);
+    memset(longname, 'n', (1 << 16) - 1);
+    longname[(1 << 16) - 1] = 0;
+    longname[7] = (char)0xff;
+    lsn_tracker_t *l = a->open(longname);
+    cr_assert_not_null(l);
+    cr_assert_eq(a->open(longname), l);
+    a->close(l);
+    a->close(l);
+    free(longname);
+    free(path);
+    free(name);
+    lsnt_rmdir(dir);
+}
+
+/* recover with a path that is not the DB's: its live files cannot be
+ * read there, which is EIO, and nothing changes. */
+Test(abi, recover_with_the_wrong_db_path)
+{
+    const lsnt_api_t *a = lsnt_api();
+    char *dir = lsnt_tmpdir("wrongpath"), *name = lsnt_unique("wrongpath"),
+         *other = lsnt_tmpdir("elsewhere"), *err;
+    rocksdb_options_t *o = lsnt_options(LSNT_PLAIN_COLLECTOR, &err);
+    cr_assert_not_null(o, "%s", err);
+    rocksdb_t *db = lsnt_open(dir, o, 0, NULL, NULL);
+    lsn_tracker_t *t = a->open(name);
+    lsn_tracker_stats_t st = {.size = sizeof st};
+    uint64_t v;
+
+    lsnt_apply_plain(db, NULL, 3, 30);
+    lsnt_flush(db, NULL);
+    cr_assert_eq(a->recover(t, db, other), LSN_TRACKER_EIO);
+    cr_assert_eq(a->get(t, NULL, 3, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->recover(t, db, dir), LSN_TRACKER_OK);
+    cr_assert_eq(a->get(t, NULL, 3, &v), LSN_TRACKER_OK);
+    cr_assert_eq(v, 30);
+    cr_assert_eq(a->stats(t, &st), LSN_TRACKER_OK);
+    cr_assert_eq(st.recovered_files, 1);
+    a->close(t);
+    rocksdb_close(db);
+    rocksdb_options_destroy(o);
+    lsnt_rmdir(dir);
+    lsnt_rmdir(other);
+    free(name);
+}
+
+/* Spec 8, "corrupt, foreign or future-version property": a listener told
+ * to read a property some other writer owns. Here it reads the collector's
+ * own ".bad_values" counter: 300 encodes as 0xac 0x02, which the decoder
+ * must take for an unknown version, through a flush, an ingestion and
+ * recovery. A second listener, after it on the same events, reads the
+ * real property, so that its watermark shows when the first one ran. */
+#define BAD 300
+
+static void write_batch(rocksdb_t *db, uint64_t good_lsn)
+{
+    char k[16], v[8], *err = NULL;
+    rocksdb_writebatch_t *b = rocksdb_writebatch_create();
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_disable_WAL(wo, 1);
+    for (uint64_t p = 100; p < 100 + BAD; p++) /* too short for u64be */
+        rocksdb_writebatch_put(b, k, lsnt_plain_key(p, k), "bad", 3);
+    rocksdb_writebatch_put(b, k, lsnt_plain_key(1, k), v,
+                           lsnt_plain_value(good_lsn, v));
+    rocksdb_write(db, wo, b, &err);
+    cr_assert_null(err, "%s", err);
+    rocksdb_writebatch_destroy(b);
+    rocksdb_writeoptions_destroy(wo);
+}
+
+Test(badinput, foreign_property_is_counted_and_ignored)
+{
+    const lsnt_api_t *a = lsnt_api();
+    char *dir = lsnt_tmpdir("foreign"), *fname = lsnt_unique("foreign"),
+         *gname = lsnt_unique("good"), *s, *err = NULL, *sst;
+    cr_assert(asprintf(&s,
+                       "listeners={{id=LsnFlushListener;tracker=%s;"
+                       "property=lsn.max_applied.bad_values}:"
+                       "{id=LsnFlushListener;tracker=%s}};" LSNT_PLAIN_COLLECTOR
+                       ";disable_auto_compactions=true",
+                       fname, gname) > 0);
+    rocksdb_options_t *o = lsnt_options(s, &err);
+    cr_assert_not_null(o, "%s", err);
+    rocksdb_t *db = lsnt_open(dir, o, 0, NULL, NULL);
+    lsn_tracker_t *f = a->open(fname), *g = a->open(gname);
+    lsn_tracker_stats_t fs = {.size = sizeof fs}, gs = {.size = sizeof gs};
+    uint64_t v;
+
+    /* Flush. */
+    write_batch(db, 11);
+    lsnt_flush(db, NULL);
+    cr_assert_eq(a->wait(g, NULL, 1, 11, 60000, &v), LSN_TRACKER_OK);
+    cr_assert_eq(a->stats(f, &fs), LSN_TRACKER_OK);
+    cr_assert_eq(fs.flushes, 1);
+    cr_assert_eq(fs.corrupt_properties, 1);
+    cr_assert_eq(fs.flushes_with_lsn, 0);
+    cr_assert_eq(fs.entries, 0);
+    cr_assert_eq(a->get(f, NULL, 1, &v), LSN_TRACKER_NOT_FOUND);
+    cr_assert_eq(a->stats(g, &gs), LSN_TRACKER_OK);
+    cr_assert_eq(gs.bad_values, BAD);
+    cr_assert_eq(gs.corrupt_properties, 0);
+
+    /* Ingestion of a file written with the same options. */
+    cr_assert(asprintf(&sst, "%s/../%s.sst", dir, gname) > 0);
+    rocksdb_envoptions_t *eo = rocksdb_envoptions_create();
+    rocksdb_sstfilewriter_t *w = rocksdb_sstfilewriter_create(eo, o);
+    char k[16], val[8];
+    rocksdb_sstfilewriter_open(w, sst, &err);
+    cr_assert_null(err, "%s", err);
+    rocksdb_sstfilewriter_put(w, k, lsnt_plain_key(1, k), val,
+                              lsnt_plain_value(12, val), &err);
+    for (uint64_t p = 100; p < 100 + BAD; p++)
+        rocksdb_sstfilewriter_put(w, k, lsnt_plain_key(p, k), "bad", 3, &err);
+    rocksdb_sstfilewriter_finish(w, &err);
+    cr_assert_null(err, "%s", err);
+    rocksdb_ingestexternalfileoptions_t *io =
+        rocksdb_ingestexternalfileoptions_create();
+    const char *files[] = {sst};
+    rocksdb_ingest_external_file(db, files, 1, io, &err);
+    cr_assert_null(err, "%s", err);
+    cr_assert_eq(a->wait(g, NULL, 1, 12, 60000, &v), LSN_TRACKER_OK);
+    cr_assert_eq(a->stats(f, &fs), LSN_TRACKER_OK);
+    cr_assert_eq(fs.ingestions, 1);
+    cr_assert_eq(fs.corrupt_properties, 2);
+    cr_assert_eq(a->get(f, NULL, 1, &v), LSN_TRACKER_NOT_FOUND);
+
+    /* Recovery reads the listener's property from both live files. */
+    cr_assert_eq(a->recover(f, db, dir), LSN_TRACKER_OK);
+    cr_assert_eq(a->stats(f, &fs), LSN_TRACKER_OK);
+    cr_assert_eq(fs.corrupt_properties, 4);
+    cr_assert_eq(fs.recovered_files, 0);
+    cr_assert_eq(fs.entries, 0);
+    cr_assert_eq(a->get(f, NULL, 1, &v), LSN_TRACKER_NOT_FOUND);
+
+    rocksdb_ingestexternalfileoptions_destroy(io);
+    rocksdb_sstfilewriter_destroy(w);
+    rocksdb_envoptions_destroy(eo);
+    remove(sst);
+    free(sst);
+    a->close(f);
+    a->close(g);
+    rocksdb_close(db);
+    rocksdb_options_destroy(o);
+    lsnt_rmdir(dir);
+    free(s);
+    free(fname);
+    free(gname);
+}
