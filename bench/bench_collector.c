@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "bench_util.h"
 #include "lsn_tracker.h"
@@ -43,9 +44,19 @@ typedef struct cfg {
     long keys, partitions, value_size, write_buffer_mb;
 } cfg_t;
 
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Returns the seconds from the first write until the last flush returned;
- * *files gets the number of SSTs written. */
-static double run(const cfg_t *c, int mode, int seq, int *files)
+ * *cpu gets the CPU seconds of all threads (RocksDB's flush threads
+ * included) over the same span, which other load on the machine disturbs
+ * less than wall time; *files the number of SSTs written. */
+static double run(const cfg_t *c, int mode, int seq, double *cpu, int *files)
 {
     char *dir = bench_tmpdir("collector");
     char opts[1024], tracker[64];
@@ -79,6 +90,7 @@ static double run(const cfg_t *c, int mode, int seq, int *files)
     uint64_t lsn = 1;
     char key[18];
 
+    double c0 = cpu_seconds();
     uint64_t t0 = bench_now_ns();
     for (long done = 0; done < c->keys; done += BATCH) {
         uint64_t p = rng(&s) % (uint64_t)c->partitions;
@@ -108,6 +120,7 @@ static double run(const cfg_t *c, int mode, int seq, int *files)
     }
     bench_flush(db, 1);
     double secs = (double)(bench_now_ns() - t0) / 1e9;
+    *cpu = cpu_seconds() - c0;
 
     const rocksdb_livefiles_t *lf = rocksdb_livefiles(db);
     *files = rocksdb_livefiles_count(lf);
@@ -144,7 +157,10 @@ int main(int argc, char **argv)
                                      quick ? 1 : 16),
     };
     int reps = (int)bench_arg(argc, argv, "--reps", quick ? 1 : 5);
-    double secs[NMODES][64];
+    /* --only N runs mode N alone (0 none, 1 lsn, 2 compact_on_deletion),
+     * for profiling one configuration. */
+    int only = (int)bench_arg(argc, argv, "--only", -1);
+    double secs[NMODES][64], cpu[NMODES][64];
     int files[NMODES] = {0};
 
     if (reps < 1 || reps > 64)
@@ -156,15 +172,20 @@ int main(int argc, char **argv)
            "auto_compactions=off reps=%d (interleaved, rotated)\n",
            c.keys, BATCH, c.partitions, c.value_size, c.write_buffer_mb,
            reps);
-    printf("%-4s %-20s %10s %12s %6s\n", "rep", "mode", "seconds", "keys/s",
-           "ssts");
+    printf("%-4s %-20s %10s %12s %10s %6s\n", "rep", "mode", "seconds",
+           "keys/s", "cpu_s", "ssts");
     int seq = 0;
     for (int r = 0; r < reps; r++)
         for (int k = 0; k < NMODES; k++) {
             int m = (k + r) % NMODES;
-            secs[m][r] = run(&c, m, seq++, &files[m]);
-            printf("%-4d %-20s %10.3f %12.0f %6d\n", r, mode_name[m],
-                   secs[m][r], (double)c.keys / secs[m][r], files[m]);
+            if (only >= 0 && m != only) {
+                secs[m][r] = cpu[m][r] = 1;
+                continue;
+            }
+            secs[m][r] = run(&c, m, seq++, &cpu[m][r], &files[m]);
+            printf("%-4d %-20s %10.3f %12.0f %10.3f %6d\n", r, mode_name[m],
+                   secs[m][r], (double)c.keys / secs[m][r], cpu[m][r],
+                   files[m]);
             fflush(stdout);
         }
     double med[NMODES];
@@ -176,6 +197,14 @@ int main(int argc, char **argv)
            med[M_NONE] / med[M_LSN]);
     printf("ratio lsn/compact_on_deletion (throughput): %.3f   (target >= 1.00)\n",
            med[M_COD] / med[M_LSN]);
+    double mc[NMODES];
+    for (int m = 0; m < NMODES; m++)
+        mc[m] = bench_median(cpu[m], (size_t)reps);
+    printf("median CPU seconds: none %.3f, lsn %.3f, compact_on_deletion "
+           "%.3f\n", mc[M_NONE], mc[M_LSN], mc[M_COD]);
+    printf("ratio lsn/none (keys per CPU second): %.3f, "
+           "lsn/compact_on_deletion: %.3f\n", mc[M_NONE] / mc[M_LSN],
+           mc[M_COD] / mc[M_LSN]);
     /* Paired per-rep ratios show the spread the medians hide. */
     double pr[64];
     for (int r = 0; r < reps; r++)
