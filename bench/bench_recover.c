@@ -95,11 +95,14 @@ static double read_tails(rocksdb_t *db, const char *dir)
     return ms;
 }
 
-static void run(int files, int per, int partitions, int reps)
+/* keep: a directory to build in once and reuse, for profiling. */
+static void run(int files, int per, int partitions, int reps, const char *keep)
 {
-    char *dir = bench_tmpdir("recover");
+    char *dir = keep ? strdup(keep) : bench_tmpdir("recover"), current[4200];
     uint64_t t0 = bench_now_ns();
-    build(dir, files, per, partitions);
+    snprintf(current, sizeof current, "%s/CURRENT", dir);
+    if (!keep || access(current, F_OK) != 0)
+        build(dir, files, per, partitions);
     double build_s = (double)(bench_now_ns() - t0) / 1e9;
     double rec[64], tail[64], reopen[64];
     int live = 0;
@@ -145,7 +148,10 @@ static void run(int files, int per, int partitions, int reps)
            mr * 1000 / live, mt, bench_median(reopen, (size_t)reps),
            mr / mt, mr / bench_median(reopen, (size_t)reps));
     fflush(stdout);
-    bench_rmdir(dir);
+    if (keep)
+        free(dir);
+    else
+        bench_rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -155,6 +161,10 @@ int main(int argc, char **argv)
     int per = (int)bench_arg(argc, argv, "--per-sst", 100);
     int partitions = (int)bench_arg(argc, argv, "--partitions", 1000);
     long only = bench_arg(argc, argv, "--files", 0);
+    const char *keep = NULL;
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--db"))
+            keep = argv[i + 1];
     int sizes[] = {100, 1000, 10000}, nsizes = 3;
     if (quick) {
         sizes[0] = 20;
@@ -171,6 +181,6 @@ int main(int argc, char **argv)
     printf("# warm page cache; %d repetitions, medians; target <= 200 ms at "
            "1000 SSTs\n", reps);
     for (int i = 0; i < nsizes; i++)
-        run(sizes[i], per, partitions, reps);
+        run(sizes[i], per, partitions, reps, keep);
     return 0;
 }
