@@ -16,10 +16,14 @@
  * from the flush call to the apply is printed as context.
  *
  * Observers sleep before each trigger, so every figure includes a real
- * futex or poll wake-up. */
+ * futex or poll wake-up. On a virtual machine that wake-up is dominated by
+ * bringing a halted virtual CPU back; --spin keeps both CPUs out of halt
+ * with SCHED_IDLE spinners (which yield to any other thread at once), to
+ * show how much of each figure is that and how much is the mechanism. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -102,6 +106,19 @@ static void *observe(void *p)
         o->woke_ns = bench_now_ns();
         sem_post(&o->ack);
     }
+}
+
+static _Atomic int spin_stop;
+
+static void *spinner(void *p)
+{
+    struct sched_param sp = {0};
+    (void)p;
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+        bench_die("SCHED_IDLE refused");
+    while (!atomic_load_explicit(&spin_stop, memory_order_relaxed))
+        ;
+    return NULL;
 }
 
 static void nap_us(long us)
@@ -284,8 +301,18 @@ int main(int argc, char **argv)
     long partitions = bench_arg(argc, argv, "--partitions", 1000);
     observer_t obs[NOBS];
     uint64_t id;
+    int spin = 0;
+    pthread_t spinners[2];
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--spin"))
+            spin = 1;
 
     bench_print_machine("bench_notify: advance -> notification latency");
+    printf("# idle CPUs: %s\n", spin ? "kept busy by SCHED_IDLE spinners "
+                                       "(--spin)" : "left idle");
+    for (int i = 0; spin && i < 2; i++)
+        if (pthread_create(&spinners[i], NULL, spinner, NULL))
+            bench_die("pthread_create");
     lsn_tracker_register();
     tracker = lsn_tracker_open("bench-notify");
     raw_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -309,6 +336,9 @@ int main(int argc, char **argv)
         sem_post(&obs[k].go);
         pthread_join(obs[k].th, NULL);
     }
+    atomic_store(&spin_stop, 1);
+    for (int i = 0; spin && i < 2; i++)
+        pthread_join(spinners[i], NULL);
     lsn_tracker_close(tracker);
     return 0;
 }
