@@ -575,3 +575,46 @@ Test(recover, corrupt_property_is_counted_and_skipped)
     free(sst);
     teardown(&f);
 }
+
+struct compact_once {
+    rocksdb_t *db;
+    int calls;
+};
+
+/* Runs on the thread calling recover, after its first file raised a
+ * watermark: a compaction then deletes the other files recover listed. */
+static void compact_on_first(void *arg, const char *cf, uint64_t p,
+                             uint64_t lsn)
+{
+    struct compact_once *c = arg;
+    (void)cf;
+    (void)p;
+    (void)lsn;
+    if (c->calls++ == 0)
+        rocksdb_compact_range(c->db, NULL, 0, NULL, 0);
+}
+
+Test(recover, files_compacted_away_during_recover_are_still_read)
+{
+    fixture_t f;
+    uint64_t got, sub;
+    setup(&f, NULL);
+    for (uint64_t p = 0; p < 4; p++) {
+        write_round(&f, 1, 0, p);
+        flush_and_wait(&f, 0, p, 1000 + p * 10);
+    }
+    cr_assert_eq(live_files(&f), 4);
+    reopen(&f);
+    struct compact_once c = {f.db, 0};
+    cr_assert_eq(f.a->subscribe(f.t, compact_on_first, &c, &sub),
+                 LSN_TRACKER_OK);
+    recover(&f, LSN_TRACKER_OK);
+    cr_assert_eq(f.a->unsubscribe(f.t, sub), LSN_TRACKER_OK);
+    cr_assert_eq(live_files(&f), 1, "the compaction did not run");
+    for (uint64_t p = 0; p < 4; p++) {
+        cr_assert_eq(f.a->get(f.t, NULL, p, &got), LSN_TRACKER_OK);
+        cr_assert_eq(got, 1000 + p * 10);
+    }
+    check_all(&f, 1);
+    teardown(&f);
+}
