@@ -52,13 +52,24 @@ int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
 int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
 {
     const rocksdb_livefiles_t *lf;
-    char property[LSN_PROPERTY_MAX + 1];
-    int rc = LSN_TRACKER_OK;
+    char property[LSN_PROPERTY_MAX + 1], *err = NULL;
+    int rc = LSN_TRACKER_OK, pinned;
 
     if (!t || !db || !db_path || !*db_path)
         return LSN_TRACKER_EINVAL;
-    if (!(lf = rocksdb_livefiles(db)))
+    /* A compaction may delete listed files while they are read (right
+     * after open is when it is most likely): keep them until done. The
+     * count nests with the host's own disables. */
+    rocksdb_disable_file_deletions(db, &err);
+    pinned = err == NULL;
+    free(err);
+    err = NULL;
+    if (!(lf = rocksdb_livefiles(db))) {
+        if (pinned)
+            rocksdb_enable_file_deletions(db, 0, &err);
+        free(err);
         return LSN_TRACKER_EIO;
+    }
     lsn_tracker_property(t, property);
     for (int i = 0, n = rocksdb_livefiles_count(lf); i < n; i++) {
         const char *name = rocksdb_livefiles_name(lf, i);
@@ -81,5 +92,8 @@ int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
             rc = r;
     }
     rocksdb_livefiles_destroy(lf);
+    if (pinned)
+        rocksdb_enable_file_deletions(db, 0, &err);
+    free(err);
     return rc;
 }
