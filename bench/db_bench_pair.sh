@@ -50,30 +50,43 @@ write_options() { # file with_plugin
 write_options "$work/without.ini" 0
 write_options "$work/with.ini" 1
 
-run() { # side rep -> prints ops/sec
+# CPU seconds (user + system) of each run too, when GNU time is there: the
+# machine may be shared, and CPU time is disturbed less than wall time.
+timer=
+[ -x /usr/bin/time ] && timer="/usr/bin/time -f %U+%S -o $work/cpu"
+
+run() { # side rep -> prints "ops/sec cpu_seconds"
     db="$work/db-$1"
     rm -rf "$db"
-    LD_PRELOAD="$so" db_bench --benchmarks=fillrandom --num="$num" \
+    echo 0+0 >"$work/cpu"
+    # shellcheck disable=SC2086
+    LD_PRELOAD="$so" $timer db_bench --benchmarks=fillrandom --num="$num" \
         --value_size=100 --disable_wal=1 --seed=$((1000 + $2)) --threads=1 \
         --options_file="$work/$1.ini" --db="$db" >"$work/out-$1-$2" 2>&1 ||
         { cat "$work/out-$1-$2" >&2; exit 1; }
-    awk '/^fillrandom/ { for (i = 1; i <= NF; i++) if ($i ~ /^ops\/sec;?$/) print $(i - 1) }' \
-        "$work/out-$1-$2"
+    ops=$(awk '/^fillrandom/ { for (i = 1; i <= NF; i++) if ($i ~ /^ops\/sec;?$/) print $(i - 1) }' \
+        "$work/out-$1-$2")
+    cpu=$(tail -1 "$work/cpu" | awk -F+ '{ printf "%.2f", $1 + $2 }')
+    echo "$ops $cpu"
 }
 
 echo "# db_bench fillrandom, paired: LD_PRELOAD=$so in every run"
 echo "# machine: $(nproc) cores online, CPU \"$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)\""
 echo "# db_bench: $(db_bench --version 2>&1 | head -1); num=$num value_size=100 WAL=off write_buffer=16MiB compression=none reps=$reps"
-printf '%-4s %-8s %12s\n' rep side ops/sec
+printf '%-4s %-8s %12s %8s\n' rep side ops/sec cpu_s
 i=0
 while [ $i -lt "$reps" ]; do
     if [ $((i % 2)) -eq 0 ]; then order="without with"; else order="with without"; fi
     for side in $order; do
-        ops=$(run "$side" "$i")
-        [ -n "$ops" ] || { echo "no fillrandom line in output" >&2; cat "$work/out-$side-$i" >&2; exit 1; }
-        printf '%-4s %-8s %12s\n' "$i" "$side" "$ops"
-        echo "$ops" >>"$work/ops-$side"
+        set -- $(run "$side" "$i")
+        [ $# -eq 2 ] || { echo "no fillrandom line in output" >&2; cat "$work/out-$side-$i" >&2; exit 1; }
+        printf '%-4s %-8s %12s %8s\n' "$i" "$side" "$1" "$2"
+        echo "$1" >>"$work/ops-$side"
+        echo "$2" >>"$work/cpu-$side"
+        eval "ops_$side=$1"
     done
+    # shellcheck disable=SC2154
+    awk -v a="$ops_with" -v b="$ops_without" 'BEGIN { print a / b }' >>"$work/pair"
     i=$((i + 1))
 done
 
@@ -91,3 +104,9 @@ wo=$(median "$work/ops-without")
 echo
 echo "median ops/sec: without $wo, with $w"
 awk -v a="$w" -v b="$wo" 'BEGIN { printf "ratio with/without: %.3f   (target >= 0.98)\n", a / b }'
+echo "median of the per-pair ratios: $(median "$work/pair")"
+if [ -n "$timer" ]; then
+    cw=$(median "$work/cpu-with")
+    cwo=$(median "$work/cpu-without")
+    awk -v a="$cw" -v b="$cwo" 'BEGIN { printf "median CPU seconds: without %s, with %s; ratio (ops per CPU second) with/without: %.3f\n", b, a, b / a }'
+fi

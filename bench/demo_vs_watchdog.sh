@@ -86,7 +86,10 @@ while [ $i -lt "$reps" ]; do
         line=$(run "$mode" "$i")
         echo "$line" >>"$work/all"
         echo "$i $line" | awk '{ printf "%-4s %-9s %9s %7s %8s %6s %10s %9s %9s %9s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'
+        echo "$line" | awk '{ print $2 }' >"$work/rps-$mode"
     done
+    awk -v a="$(cat "$work/rps-tracker")" -v b="$(cat "$work/rps-watchdog")" \
+        'BEGIN { print a / b }' >>"$work/pair"
     i=$((i + 1))
 done
 
@@ -107,6 +110,7 @@ for mode in tracker watchdog; do
             printf "\n"
         }'
 done
+sort -g "$work/pair" | awk '{ v[NR] = $1 } END { printf "  per-rep rec/s ratio tracker/watchdog: median %.3f (min %.3f, max %.3f)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
 # The run must have used the plugin: no forced flush without --watchdog.
 if grep -q "^tracker " "$work/all" && ! awk '$1 == "tracker" && $3 != 0 { exit 1 }' "$work/all"; then
     echo "tracker runs forced a flush" >&2
