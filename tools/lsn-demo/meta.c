@@ -44,7 +44,8 @@ int demo_meta(const char *logdir, unsigned *partitions, const char *variant,
         return -1;
     }
     fprintf(f, "partitions %u variant %s\n", *partitions, variant);
-    if (fflush(f) || fsync(fileno(f)) || fclose(f)) {
+    int bad = fflush(f) || fsync(fileno(f));
+    if (fclose(f) || bad) {
         snprintf(err, n, "%s: %s", path, strerror(errno));
         return -1;
     }
