@@ -162,7 +162,9 @@ LSN_HIDDEN void lsn_notify_free(lsn_notify_t *n);
 LSN_HIDDEN void lsn_notify_begin(lsn_notify_t *n);
 LSN_HIDDEN void lsn_notify_advance(lsn_notify_t *n, const char *cf,
                                    uint64_t partition, uint64_t lsn);
-LSN_HIDDEN void lsn_notify_end(lsn_notify_t *n, int advanced);
+/* Wakes waiters and the eventfd after watermarks were raised. */
+LSN_HIDDEN void lsn_notify_wake(lsn_notify_t *n);
+LSN_HIDDEN void lsn_notify_end(lsn_notify_t *n);
 /* Nonzero if the calling thread is announcing on n right now. */
 LSN_HIDDEN int lsn_notify_in_callback(const lsn_notify_t *n);
 LSN_HIDDEN int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t,

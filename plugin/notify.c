@@ -93,14 +93,16 @@ void lsn_notify_advance(lsn_notify_t *n, const char *cf, uint64_t partition,
     }
 }
 
-void lsn_notify_end(lsn_notify_t *n, int advanced)
+void lsn_notify_end(lsn_notify_t *n)
 {
     if (n->cancelled)
         compact(n);
     dispatching = NULL;
     pthread_mutex_unlock(&n->dispatch_mu);
-    if (!advanced)
-        return;
+}
+
+void lsn_notify_wake(lsn_notify_t *n)
+{
     /* Waiters check under wait_mu, so this broadcast cannot be missed. */
     pthread_mutex_lock(&n->wait_mu);
     pthread_cond_broadcast(&n->wait_cv);

@@ -112,30 +112,39 @@ int lsn_tracker_get(const lsn_tracker_t *t, const char *cf, uint64_t partition,
 int lsn_tracker_apply(lsn_tracker_t *t, const char *cf, const lsn_entry_t *e,
                       size_t n)
 {
-    int rc = LSN_TRACKER_OK, advanced = 0;
+    enum { CHUNK = 256 };
+    uint8_t raised[CHUNK];
+    int rc = LSN_TRACKER_OK;
     struct timeval tv;
 
     lsn_notify_begin(t->notify);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t base = 0; base < n; base += CHUNK) {
+        size_t m = n - base < CHUNK ? n - base : CHUNK, advanced = 0;
+
         pthread_mutex_lock(&t->mu);
-        int r = lsn_store_raise(t->store, cf, e[i].partition, e[i].lsn);
-        pthread_mutex_unlock(&t->mu);
-        if (r < 0) {
-            rc = LSN_TRACKER_ENOMEM;
-            continue;
+        for (size_t i = 0; i < m; i++) {
+            int r = lsn_store_raise(t->store, cf, e[base + i].partition,
+                                    e[base + i].lsn);
+            if (r < 0)
+                rc = LSN_TRACKER_ENOMEM;
+            raised[i] = r > 0;
+            advanced += r > 0;
         }
-        if (r == 0)
+        pthread_mutex_unlock(&t->mu);
+        if (!advanced)
             continue;
-        advanced++;
-        lsn_notify_advance(t->notify, cf, e[i].partition, e[i].lsn);
-    }
-    if (advanced) {
         gettimeofday(&tv, NULL);
         atomic_fetch_add(&t->advances, (uint64_t)advanced);
         atomic_store(&t->last_advance_us,
                      (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec);
+        /* Waiters and pollers first: they need not wait for subscribers. */
+        lsn_notify_wake(t->notify);
+        for (size_t i = 0; i < m; i++)
+            if (raised[i])
+                lsn_notify_advance(t->notify, cf, e[base + i].partition,
+                                   e[base + i].lsn);
     }
-    lsn_notify_end(t->notify, advanced);
+    lsn_notify_end(t->notify);
     return rc;
 }
 
