@@ -26,11 +26,21 @@ static std::string Get(const Configurable &c, const ConfigOptions &config,
     return v;
 }
 
+// RocksDB 7.8.3 itself, for any id including its built-in collectors,
+// accepts an element whose option names contain "::" and leaves a null
+// factory in the vector (opening a DB with it then fails an assertion).
+// Our factory never sees such input; tests/unit/test_badinput.c pins the
+// behaviour down and the README warns about it. Anything else null is
+// ours to explain.
 static void CheckCollectors(const ColumnFamilyOptions &cf,
-                            const ConfigOptions &config)
+                            const ConfigOptions &config,
+                            const std::string &input)
 {
     for (const auto &f : cf.table_properties_collector_factories) {
-        CHECK(f != nullptr);
+        if (!f) {
+            CHECK(input.find("::") != std::string::npos);
+            continue;
+        }
         if (std::string(f->Name()) != "LsnCollectorFactory")
             continue;
         lsn_layout_t l;
@@ -86,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!cf_str.empty()) {
         ColumnFamilyOptions base, out;
         if (GetColumnFamilyOptionsFromString(config, base, cf_str, &out).ok())
-            CheckCollectors(out, config);
+            CheckCollectors(out, config, cf_str);
     }
     if (!db_str.empty()) {
         DBOptions base, out;
