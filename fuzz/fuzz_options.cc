@@ -27,21 +27,19 @@ static std::string Get(const Configurable &c, const ConfigOptions &config,
 }
 
 // RocksDB 7.8.3 itself, for any id including its built-in collectors,
-// splits the braces on ':' (the vector separator) and may accept the
-// pieces as OK while leaving a null factory in the vector, e.g. for an
-// option name with "::" (opening a DB with it then fails an assertion).
-// Our factory never sees such input; tests/unit/test_badinput.c pins the
-// behaviour down and the README warns about it. A null factory from input
-// without a ':' would be ours to explain.
+// accepts some malformed elements as OK and leaves a null factory in the
+// vector: an empty id ("{id=}", or a second "id=" inside the braces), an
+// option name with "::", pieces split off by ':' (opening a DB with such
+// options then fails an assertion). None of these reach our factory, which
+// never returns null but for lack of memory; tests/unit/test_badinput.c
+// pins the behaviour down and the README warns about it. What is checked
+// here is every factory that is ours.
 static void CheckCollectors(const ColumnFamilyOptions &cf,
-                            const ConfigOptions &config,
-                            const std::string &input)
+                            const ConfigOptions &config)
 {
     for (const auto &f : cf.table_properties_collector_factories) {
-        if (!f) {
-            CHECK(input.find(':') != std::string::npos);
+        if (!f)
             continue;
-        }
         if (std::string(f->Name()) != "LsnCollectorFactory")
             continue;
         lsn_layout_t l;
@@ -97,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!cf_str.empty()) {
         ColumnFamilyOptions base, out;
         if (GetColumnFamilyOptionsFromString(config, base, cf_str, &out).ok())
-            CheckCollectors(out, config, cf_str);
+            CheckCollectors(out, config);
     }
     if (!db_str.empty()) {
         DBOptions base, out;

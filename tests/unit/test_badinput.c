@@ -294,6 +294,9 @@ Test(rocksdb_traps, colons_inside_the_braces_are_not_refused)
     cr_assert(parses("table_properties_collectors={id=CompactOnDeletionCollector;"
                      "a::b=1}"),
                      "RocksDB's own collector has the same trap");
+    /* A second, empty id (fuzz_options) leaves a null factory as well. */
+    cr_assert(parses("table_properties_collectors={id=LsnCollectorFactory;"
+                     "id=}"));
     /* Without the colons the same mistakes are refused. */
     cr_assert_not(parses("table_properties_collectors={id=LsnCollectorFactory;"
                          "key_prefix=4c;ab=1}"));
