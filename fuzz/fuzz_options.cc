@@ -23,7 +23,12 @@ static std::string Get(const Configurable &c, const ConfigOptions &config,
 {
     std::string v;
     CHECK(c.GetOption(config, name, &v).ok());
-    return v;
+    // GetOption escapes the value for an options string ('#' as "\#");
+    // what the object holds is the unescaped text.
+    std::string raw;
+    for (size_t i = 0; i < v.size(); i++)
+        raw += v[i] == '\\' && i + 1 < v.size() ? v[++i] : v[i];
+    return raw;
 }
 
 // RocksDB 7.8.3 itself, for any id including its built-in collectors,
