@@ -116,6 +116,21 @@ static int fail(char *err, size_t n, const char *what, char *rerr)
     return -1;
 }
 
+/* A DB without CURRENT, or with fewer column families than expected. */
+static int incomplete(const rocksdb_options_t *o, const char *path, int ncf)
+{
+    char *err = NULL, **names;
+    size_t len = 0;
+
+    names = rocksdb_list_column_families(o, path, &len, &err);
+    if (err) {
+        free(err);
+        return 1;
+    }
+    rocksdb_list_column_families_destroy(names, len);
+    return len < (size_t)ncf;
+}
+
 int demo_db_open(demo_db_t *d, const char *path, const char *options, int ncf,
                  unsigned partitions, int read_only, char *err, size_t n)
 {
@@ -140,10 +155,21 @@ int demo_db_open(demo_db_t *d, const char *path, const char *options, int ncf,
         rocksdb_options_set_experimental_mempurge_threshold(d->opts, 1.0);
     for (int i = 0; i < ncf; i++)
         co[i] = d->opts;
-    if (read_only)
+    if (read_only) {
         d->db = rocksdb_open_for_read_only_column_families(
             d->opts, path, ncf, cf_names, co, d->cf, 0, &rerr);
-    else
+        if (rerr && incomplete(d->opts, path, ncf)) {
+            /* Killed during its first open, before every column family
+             * existed: nothing was applied yet. Finish the creation, as the
+             * next start would, and check that empty state. */
+            free(rerr);
+            rerr = NULL;
+            rocksdb_options_set_create_if_missing(d->opts, 1);
+            rocksdb_options_set_create_missing_column_families(d->opts, 1);
+            d->db = rocksdb_open_column_families(d->opts, path, ncf, cf_names,
+                                                 co, d->cf, &rerr);
+        }
+    } else
         d->db = rocksdb_open_column_families(d->opts, path, ncf, cf_names, co,
                                              d->cf, &rerr);
     if (rerr) {
