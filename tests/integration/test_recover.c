@@ -404,7 +404,7 @@ Test(recover, only_live_files_count)
     flush_and_wait(&f, 0, 1, 2010);
     rocksdb_compact_range(f.db, NULL, 0, NULL, 0);
 
-    lsn_tracker_t *fresh = f.a->open(lsnt_unique("fresh"));
+    lsn_tracker_t *fresh = lsnt_fresh_tracker("fresh");
     cr_assert_eq(f.a->recover(fresh, f.db, f.dir), LSN_TRACKER_OK);
     cr_assert_eq(f.a->get(fresh, "default", 8, &got), LSN_TRACKER_NOT_FOUND,
                  "the stray file was read");
@@ -416,7 +416,7 @@ Test(recover, only_live_files_count)
     cr_assert_eq(f.a->recover_sst(fresh, NULL, stray_in_db), LSN_TRACKER_OK);
     cr_assert_eq(f.a->get(fresh, "default", 8, &got), LSN_TRACKER_OK);
     cr_assert_eq(got, 9080);
-    lsn_tracker_t *all = f.a->open(lsnt_unique("all"));
+    lsn_tracker_t *all = lsnt_fresh_tracker("all");
     const rocksdb_livefiles_t *lf = rocksdb_livefiles(f.db);
     int dead = 0;
     for (int i = 1; i < 64; i++) {
@@ -531,7 +531,7 @@ Test(recover, unreadable_live_file_gives_eio_and_the_rest_still_count)
     char *victim = live_sst(&f, 1);
     cr_assert_eq(unlink(victim), 0);
     free(victim);
-    lsn_tracker_t *fresh = f.a->open(lsnt_unique("eio"));
+    lsn_tracker_t *fresh = lsnt_fresh_tracker("eio");
     uint64_t got;
     cr_assert_eq(f.a->recover(fresh, f.db, f.dir), LSN_TRACKER_EIO);
     cr_assert_eq(f.a->get(fresh, "orders", 2, &got), LSN_TRACKER_NOT_FOUND);
@@ -554,7 +554,7 @@ Test(recover, corrupt_property_is_counted_and_skipped)
     write_round(&f, 1, 0, 1);
     lsnt_flush(f.db, f.cf[0]);
     /* A second tracker with the right property shows the flush is over. */
-    lsn_tracker_t *good = f.a->open(lsnt_unique("good"));
+    lsn_tracker_t *good = lsnt_fresh_tracker("good");
     char *sst = live_sst(&f, 0);
     cr_assert_eq(f.a->recover_sst(good, NULL, sst), LSN_TRACKER_OK);
     cr_assert_eq(f.a->get(good, NULL, 1, &got), LSN_TRACKER_OK);

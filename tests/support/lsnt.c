@@ -92,6 +92,14 @@ char *lsnt_unique(const char *tag)
     return s;
 }
 
+lsn_tracker_t *lsnt_fresh_tracker(const char *tag)
+{
+    char *name = lsnt_unique(tag);
+    lsn_tracker_t *t = lsnt_api()->open(name);
+    free(name);
+    return t;
+}
+
 rocksdb_options_t *lsnt_options(const char *opts, char **err)
 {
     rocksdb_options_t *base = rocksdb_options_create();

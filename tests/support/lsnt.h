@@ -40,6 +40,8 @@ char *lsnt_tmpdir(const char *tag);
 void lsnt_rmdir(char *dir);
 /* A name unique within this process, for trackers. */
 char *lsnt_unique(const char *tag);
+/* A fresh tracker under a unique name. */
+lsn_tracker_t *lsnt_fresh_tracker(const char *tag);
 
 /* Options from a string on top of create_if_missing and
  * create_missing_column_families; NULL with *err set on failure. */
