@@ -27,10 +27,15 @@ static const struct {
     /* In 7.8.3 experimental_mempurge_threshold in an options string is
      * taken as the deprecated DB option and ignored; demo_db_open sets the
      * column family option through the C API instead. */
+    /* One flush thread: the configuration docs/correctness.md (2.4) calls
+     * safe with MemPurge. */
     {"mempurge",
      "max_write_buffer_number=4;"
-     "max_background_flushes=2;write_buffer_size=262144;" PLUGIN_OPTS, 1},
-    /* Both at once: purged memtables queued behind concurrent flushes. */
+     "max_background_flushes=1;write_buffer_size=262144;" PLUGIN_OPTS, 1},
+    /* Both at once: purged memtables queued behind concurrent flushes. In
+     * 7.8.3 this meets RocksDB's own MemPurge ordering bugs
+     * (facebook/rocksdb#11251): a close can wait forever for a flush that
+     * is never installed. For soaks by hand, not for CI. */
     {"mempurge-concurrent",
      "max_background_flushes=4;max_background_jobs=8;max_write_buffer_number=6;"
      "write_buffer_size=131072;" PLUGIN_OPTS, 1},
