@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "bench_util.h"
 
-#include <ftw.h>
+#include "scratch.h"
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,28 +70,15 @@ void bench_check(char *err, const char *what)
 
 char *bench_tmpdir(const char *tag)
 {
-    const char *base = getenv("TMPDIR");
-    char *d;
-    if (asprintf(&d, "%s/lsnb-%s-XXXXXX", base && *base ? base : "/tmp",
-                 tag) < 0 || !mkdtemp(d))
+    char *d = lsn_scratch_make("lsnb-", tag);
+    if (!d)
         bench_die("mkdtemp for %s failed", tag);
     return d;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 void bench_rmdir(char *dir)
 {
-    if (!dir)
-        return;
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    lsn_scratch_remove(dir);
     free(dir);
 }
 

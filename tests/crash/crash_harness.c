@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include "scratch.h"
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,15 +79,6 @@ static void show_tail(void)
         fprintf(stderr, "(no output)\n");
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static void usage(void)
 {
     fprintf(stderr,
@@ -144,10 +135,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!dir) {
-        const char *base = getenv("TMPDIR");
-        if (asprintf(&tmp, "%s/lsn-crash-%s-XXXXXX",
-                     base && *base ? base : "/tmp", variant) < 0 ||
-            !mkdtemp(tmp)) {
+        if (!(tmp = lsn_scratch_make("lsn-crash-", variant))) {
             perror("mkdtemp");
             return 1;
         }
@@ -224,7 +212,7 @@ int main(int argc, char **argv)
            "start), every check passed, %.0f s\n", variant, kills,
            startup_kills, now() - t0);
     if (!keep) {
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        lsn_scratch_remove(dir);
     }
     free(tmp);
     return 0;

@@ -3,7 +3,8 @@
 
 #include <criterion/criterion.h>
 #include <dlfcn.h>
-#include <ftw.h>
+#include <errno.h>
+#include "scratch.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,28 +59,14 @@ const lsnt_api_t *lsnt_api(void)
 
 char *lsnt_tmpdir(const char *tag)
 {
-    const char *base = getenv("TMPDIR");
-    char *d;
-    cr_assert(asprintf(&d, "%s/lsnt-%s-XXXXXX", base && *base ? base : "/tmp",
-                       tag) > 0);
-    cr_assert_not_null(mkdtemp(d), "mkdtemp %s", d);
+    char *d = lsn_scratch_make("lsnt-", tag);
+    cr_assert_not_null(d, "mkdtemp for %s: %s", tag, strerror(errno));
     return d;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
 }
 
 void lsnt_rmdir(char *dir)
 {
-    if (!dir)
-        return;
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    lsn_scratch_remove(dir);
     free(dir);
 }
 

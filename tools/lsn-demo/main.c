@@ -2,7 +2,7 @@
  * crash harness runs on what a killed process left behind. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
+#include "scratch.h"
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,15 +63,6 @@ static int num(const char *flag, const char *s, double lo, double hi,
     }
     *out = v;
     return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
 }
 
 static int check(const demo_config_t *c)
@@ -210,9 +201,7 @@ int main(int argc, char **argv)
         return check(&c);
     }
     if (!c.db) {
-        const char *base = getenv("TMPDIR");
-        if (asprintf(&tmp, "%s/lsn-demo-XXXXXX", base && *base ? base : "/tmp")
-                < 0 || !mkdtemp(tmp)) {
+        if (!(tmp = lsn_scratch_make("lsn-demo", NULL))) {
             fprintf(stderr, "lsn-demo: cannot make a temporary directory: %s\n",
                     strerror(errno));
             return 1;
@@ -236,7 +225,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     rc = demo_run(&c, &stop);
     if (tmp) {
-        nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        lsn_scratch_remove(tmp);
         free(tmp);
     }
     return rc;

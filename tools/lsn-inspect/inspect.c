@@ -3,7 +3,7 @@
  * tracker, counting per column family what every file held. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
+#include "scratch.h"
 #include <rocksdb/c.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,31 +51,6 @@ static int check_dir(const char *path, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
-/* Even a read-only open starts a new info LOG, renaming the host's; keep
- * ours in a scratch directory instead. */
-static char *make_log_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *d;
-
-    if (asprintf(&d, "%s/lsn-inspect-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
-        return NULL;
-    if (!mkdtemp(d)) {
-        free(d);
-        return NULL;
-    }
-    return d;
 }
 
 /* Binds a private tracker to `property` the way a host does: through an
@@ -290,7 +265,9 @@ int inspect_run(const char *db_path, const char *property, const char *only,
         return -1;
     if (!(t = private_tracker(property, &bind, err, errlen)))
         return -1;
-    if (!(log_dir = make_log_dir())) {
+    /* Even a read-only open starts a new info LOG, renaming the host's;
+     * keep ours in a scratch directory instead. */
+    if (!(log_dir = lsn_scratch_make("lsn-inspect", NULL))) {
         fail(err, errlen, "cannot create a scratch directory: %s",
              strerror(errno));
         rocksdb_options_destroy(bind);
@@ -303,7 +280,7 @@ int inspect_run(const char *db_path, const char *property, const char *only,
     rocksdb_options_destroy(o);
     rocksdb_options_destroy(bind);
     lsn_tracker_close(t);
-    nftw(log_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    lsn_scratch_remove(log_dir);
     free(log_dir);
     return rc;
 }
