@@ -49,27 +49,13 @@ int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
     return recover_file(t, cf ? cf : "default", sst_path, property);
 }
 
-int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
+/* Recovers every file of a live-file listing; the first hard error wins. */
+static int recover_listed(lsn_tracker_t *t, const rocksdb_livefiles_t *lf,
+                          const char *db_path)
 {
-    const rocksdb_livefiles_t *lf;
-    char property[LSN_PROPERTY_MAX + 1], *err = NULL;
-    int rc = LSN_TRACKER_OK, pinned;
+    char property[LSN_PROPERTY_MAX + 1];
+    int rc = LSN_TRACKER_OK;
 
-    if (!t || !db || !db_path || !*db_path)
-        return LSN_TRACKER_EINVAL;
-    /* A compaction may delete listed files while they are read (right
-     * after open is when it is most likely): keep them until done. The
-     * count nests with the host's own disables. */
-    rocksdb_disable_file_deletions(db, &err);
-    pinned = err == NULL;
-    free(err);
-    err = NULL;
-    if (!(lf = rocksdb_livefiles(db))) {
-        if (pinned)
-            rocksdb_enable_file_deletions(db, 0, &err);
-        free(err);
-        return LSN_TRACKER_EIO;
-    }
     lsn_tracker_property(t, property);
     for (int i = 0, n = rocksdb_livefiles_count(lf); i < n; i++) {
         const char *name = rocksdb_livefiles_name(lf, i);
@@ -91,7 +77,30 @@ int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
         if (r < 0 && r != LSN_TRACKER_ECORRUPT && rc == LSN_TRACKER_OK)
             rc = r;
     }
-    rocksdb_livefiles_destroy(lf);
+    return rc;
+}
+
+int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
+{
+    const rocksdb_livefiles_t *lf;
+    char *err = NULL;
+    int rc, pinned;
+
+    if (!t || !db || !db_path || !*db_path)
+        return LSN_TRACKER_EINVAL;
+    /* A compaction may delete listed files while they are read (right
+     * after open is when it is most likely): keep them until done. The
+     * count nests with the host's own disables. */
+    rocksdb_disable_file_deletions(db, &err);
+    pinned = err == NULL;
+    free(err);
+    err = NULL;
+    if ((lf = rocksdb_livefiles(db))) {
+        rc = recover_listed(t, lf, db_path);
+        rocksdb_livefiles_destroy(lf);
+    } else {
+        rc = LSN_TRACKER_EIO;
+    }
     if (pinned)
         rocksdb_enable_file_deletions(db, 0, &err);
     free(err);
