@@ -131,17 +131,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The same pair through the per-SST accumulator and the codec. */
     lsn_accum_t *a = lsn_accum_new(&l);
     uint8_t *buf;
-    size_t len, n;
-    lsn_entry_t *e;
+    size_t len;
+    lsn_prop_t prop;
     CHECK(a && lsn_accum_add(a, k, klen, v, vlen) == 0);
     CHECK(lsn_accum_count(a) == (m == LSN_KEY_LSN));
     CHECK(lsn_accum_bad_values(a) == (m == LSN_KEY_BAD_VALUE));
     CHECK(lsn_accum_encode(a, &buf, &len) == LSN_TRACKER_OK);
-    CHECK(lsn_prop_decode(buf, len, &e, &n) == LSN_TRACKER_OK);
-    CHECK(n == lsn_accum_count(a));
-    if (n)
-        CHECK(e[0].partition == partition && e[0].lsn == lsn);
-    free(e);
+    CHECK(lsn_prop_decode(buf, len, &prop) == LSN_TRACKER_OK);
+    CHECK(prop.fingerprint == lsn_layout_fingerprint(&l));
+    CHECK(prop.n == lsn_accum_count(a));
+    if (prop.n)
+        CHECK(prop.entries[0].partition == partition &&
+              prop.entries[0].lsn == lsn);
+    free(prop.entries);
     free(buf);
     lsn_accum_free(a);
     free(k);

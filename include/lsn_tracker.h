@@ -30,9 +30,9 @@ extern "C" {
 #endif
 
 #define LSN_TRACKER_VERSION_MAJOR 0
-#define LSN_TRACKER_VERSION_MINOR 1
+#define LSN_TRACKER_VERSION_MINOR 2
 #define LSN_TRACKER_VERSION_PATCH 0
-#define LSN_TRACKER_VERSION_STRING "0.1.0"
+#define LSN_TRACKER_VERSION_STRING "0.2.0"
 #define LSN_TRACKER_VERSION_NUMBER                                      \
     (LSN_TRACKER_VERSION_MAJOR * 10000 + LSN_TRACKER_VERSION_MINOR * 100 + \
      LSN_TRACKER_VERSION_PATCH)
@@ -45,6 +45,8 @@ extern "C" {
 #define LSN_TRACKER_ENOMEM (-2)  /* out of memory */
 #define LSN_TRACKER_EIO (-3)     /* a file could not be read */
 #define LSN_TRACKER_ECORRUPT (-4) /* a property did not decode */
+#define LSN_TRACKER_EBUSY (-5)   /* the tracker serves another open database */
+#define LSN_TRACKER_EDB (-6)     /* RocksDB returned an error */
 
 /* The tracker: the durable watermarks of one database, shared by name. */
 typedef struct lsn_tracker lsn_tracker_t;
@@ -68,6 +70,19 @@ typedef struct lsn_tracker_stats {
     uint64_t last_advance_unix_us; /* wall clock of the last raise, 0 never */
     uint64_t recovered_files;    /* SSTs whose property recovery applied */
     uint64_t recovered_bad_values; /* undecodable values reported by them */
+    /* Identity and provenance (0.2). */
+    uint64_t incarnation;        /* databases served so far; changes when the
+                                    database behind the tracker changes */
+    uint32_t open;               /* 1 while the database it serves is open */
+    uint32_t reserved0;
+    uint64_t conflicts;          /* events from a second open database, refused */
+    uint64_t foreign_properties; /* properties of another layout, refused */
+    uint64_t ingestions_refused; /* ingested files that may lie behind newer data */
+    uint64_t unsafe_flushes;     /* flushes that may have left another column
+                                    family's state behind, not raised from */
+    uint64_t stale_events;       /* events of a dropped column family */
+    uint64_t scanned_files;      /* live SSTs recovery read key by key */
+    uint64_t unscanned_files;    /* live SSTs recovery could not account for */
 } lsn_tracker_stats_t;
 
 /* Called once per raised watermark, on the thread that raised it. */
@@ -100,6 +115,13 @@ LSN_TRACKER_API int lsn_tracker_register(void);
  * Open when that option is not set. Returns NULL if name is NULL or empty,
  * or if memory runs out. */
 LSN_TRACKER_API lsn_tracker_t *lsn_tracker_open(const char *name);
+
+/* Like lsn_tracker_open, but tells why it failed: stores the tracker in *out
+ * and returns LSN_TRACKER_OK, or returns LSN_TRACKER_EINVAL for a NULL out
+ * or a name that an options string cannot carry (NULL, empty, longer than
+ * 4096 bytes, containing ':', ';', '{' or '}', or with leading or trailing
+ * white space), or LSN_TRACKER_ENOMEM. */
+LSN_TRACKER_API int lsn_tracker_acquire(const char *name, lsn_tracker_t **out);
 
 /* Drops the reference taken by lsn_tracker_open. The tracker, with its
  * watermarks, lives on while a listener or another handle holds it; the
@@ -170,6 +192,15 @@ LSN_TRACKER_API int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
  * LSN_TRACKER_NOT_FOUND if it has none. */
 LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
                                             const char *sst_path);
+
+/* Flushes the memtables of every column family of the open database db
+ * and waits for the flush, atomically across column families when the
+ * database runs with atomic_flush. It is the manual flush that is safe on
+ * every RocksDB release: before 8.1, rocksdb_flush of one column family
+ * under atomic_flush flushes that family alone, and the listener does not
+ * raise from such a flush. Returns LSN_TRACKER_OK, LSN_TRACKER_EINVAL for
+ * a NULL db, or LSN_TRACKER_EDB if RocksDB fails the flush. */
+LSN_TRACKER_API int lsn_tracker_flush_all(rocksdb_t *db);
 
 /* Copies the tracker's counters into *out, up to out->size bytes, which the
  * caller sets to sizeof(lsn_tracker_stats_t). */

@@ -132,7 +132,7 @@ int lsn_accum_encode(lsn_accum_t *a, uint8_t **buf, size_t *len)
         if (a->used[i])
             e[n++] = a->slots[i];
     qsort(e, n, sizeof(*e), by_partition);
-    *len = lsn_prop_encode(e, n, out);
+    *len = lsn_prop_encode(lsn_layout_fingerprint(&a->layout), e, n, out);
     *buf = out;
     free(e);
     return LSN_TRACKER_OK;

@@ -191,3 +191,43 @@ lsn_match_t lsn_layout_match(const lsn_layout_t *l, const uint8_t *key,
     *partition = p;
     return LSN_KEY_LSN;
 }
+
+/* FNV-1a over every field that decides which keys match and how their
+ * values decode (not the property name: a renamed property still holds
+ * the same facts). Never 0, which stands for "unknown" (version 1). */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+uint64_t lsn_layout_fingerprint(const lsn_layout_t *l)
+{
+    uint64_t fields[5] = {l->prefix_len, l->suffix_len, l->partition_bytes,
+                          (uint64_t)l->format, l->value_offset};
+    uint64_t h = 0xcbf29ce484222325ull;
+    uint8_t le[8];
+
+    /* Little endian whatever the machine, so files travel. */
+    for (int f = 0; f < 5; f++) {
+        for (int i = 0; i < 8; i++)
+            le[i] = (uint8_t)(fields[f] >> (8 * i));
+        h = fnv(h, le, sizeof le);
+    }
+    h = fnv(h, l->prefix, l->prefix_len);
+    h = fnv(h, l->suffix, l->suffix_len);
+    return h ? h : 1;
+}
+
+int lsn_tracker_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > LSN_TRACKER_NAME_MAX || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < ' ' || *s == 0x7f || strchr(":;{}", *s))
+            return 0;
+    return 1;
+}

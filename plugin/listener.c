@@ -1,7 +1,9 @@
-/* What LsnFlushListener does, without C++: find the tracker of the DB an
- * event came from and apply the SST's property to it. A listener with a
- * tracker option binds when configured; one without binds to the DB path
- * at the first event of each DB it serves. */
+/* What LsnFlushListener does, without C++: find the tracker of the database
+ * an event came from, decide whether the event may raise it, and apply the
+ * SST's property. A listener with a tracker option serves that tracker; one
+ * without serves a tracker named by each database's path. A listener may
+ * serve several databases (one options object, many opens): it keeps one
+ * binding per open database and drops it when that database closes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +13,15 @@
 
 typedef struct binding {
     struct binding *next;
+    const void *key; /* the database's own default column family handle */
+    char *session;
     lsn_tracker_t *tracker;
 } binding_t;
 
 struct lsn_listener {
     pthread_mutex_t mu;
     lsn_tracker_t *named; /* tracker option set */
-    binding_t *by_path;   /* tracker option empty: one per DB path */
+    binding_t *dbs;       /* databases served now */
     char property[LSN_PROPERTY_MAX + 1];
 };
 
@@ -31,19 +35,26 @@ lsn_listener_t *lsn_listener_new(void)
     return l;
 }
 
+static void release(lsn_listener_t *l, binding_t *b)
+{
+    if (b->tracker != l->named)
+        lsn_tracker_listener_bound(b->tracker, -1, NULL);
+    lsn_tracker_close(b->tracker);
+    free(b->session);
+    free(b);
+}
+
 static void unbind_all(lsn_listener_t *l)
 {
+    while (l->dbs) {
+        binding_t *b = l->dbs;
+        l->dbs = b->next;
+        release(l, b);
+    }
     if (l->named) {
         lsn_tracker_listener_bound(l->named, -1, NULL);
         lsn_tracker_close(l->named);
         l->named = NULL;
-    }
-    while (l->by_path) {
-        binding_t *b = l->by_path;
-        l->by_path = b->next;
-        lsn_tracker_listener_bound(b->tracker, -1, NULL);
-        lsn_tracker_close(b->tracker);
-        free(b);
     }
 }
 
@@ -69,12 +80,13 @@ int lsn_listener_check(const char *name, const char *value, char *err,
         return -1;
     }
     if (!strcmp(name, "tracker")) {
-        /* Empty means "the DB path"; braces would break options strings. */
-        if (strlen(value) <= 4096 && !strpbrk(value, "{};"))
+        /* Empty means "the DB path". */
+        if (!*value || lsn_tracker_name_ok(value))
             return 0;
         snprintf(err, errlen,
-                 "LsnFlushListener: tracker: must be at most 4096 characters "
-                 "without {};: '%s'", value);
+                 "LsnFlushListener: tracker: must be at most %d characters, "
+                 "without ;{}: or surrounding spaces: '%s'",
+                 LSN_TRACKER_NAME_MAX, value);
         return -1;
     }
     snprintf(err, errlen, "LsnFlushListener: unknown option: '%s'", name);
@@ -109,50 +121,127 @@ const char *lsn_listener_property(const lsn_listener_t *l)
     return l->property;
 }
 
-static lsn_tracker_t *tracker_for(lsn_listener_t *l, const char *db_name)
+/* The tracker serving db, with the binding made on first sight; NULL if
+ * memory ran out. */
+static lsn_tracker_t *tracker_for(lsn_listener_t *l, const lsn_db_ident_t *db)
 {
+    binding_t *b, **pp;
     lsn_tracker_t *t = NULL;
-    binding_t *b;
 
     pthread_mutex_lock(&l->mu);
-    if (l->named) {
-        t = l->named;
-        goto out;
-    }
-    for (b = l->by_path; b; b = b->next)
-        if (!strcmp(lsn_tracker_name(b->tracker), db_name)) {
+    for (pp = &l->dbs; (b = *pp);) {
+        if (b->key == db->key && !strcmp(b->session, db->session)) {
             t = b->tracker;
             goto out;
         }
-    if ((b = malloc(sizeof(*b))) && (b->tracker = lsn_tracker_open(db_name))) {
-        lsn_tracker_listener_bound(b->tracker, 1, l->property);
-        b->next = l->by_path;
-        l->by_path = b;
-        t = b->tracker;
-    } else {
-        free(b);
+        if (b->key == db->key) { /* a closed database's address, reused */
+            *pp = b->next;
+            release(l, b);
+            continue;
+        }
+        pp = &b->next;
     }
+    if (!(b = calloc(1, sizeof(*b))) || !(b->session = strdup(db->session))) {
+        free(b);
+        goto out;
+    }
+    if (l->named) {
+        lsn_tracker_retain(l->named);
+        b->tracker = l->named;
+    } else if ((b->tracker = lsn_tracker_open_any(db->path))) {
+        lsn_tracker_listener_bound(b->tracker, 1, l->property);
+    } else {
+        free(b->session);
+        free(b);
+        goto out;
+    }
+    b->key = db->key;
+    b->next = l->dbs;
+    l->dbs = b;
+    t = b->tracker;
 out:
     pthread_mutex_unlock(&l->mu);
     return t;
 }
 
-void lsn_listener_on_event(lsn_listener_t *l, lsn_event_t ev,
-                           const char *db_name, const char *cf,
-                           const uint8_t *prop, size_t prop_len,
-                           const uint8_t *bad, size_t bad_len)
+void lsn_listener_saw_db(lsn_listener_t *l, const lsn_db_ident_t *db)
 {
-    lsn_tracker_t *t = tracker_for(l, db_name);
-    size_t n = 0;
+    lsn_tracker_t *t = tracker_for(l, db);
+    uint64_t ticket;
 
-    if (!t)
+    if (t)
+        lsn_tracker_bind(t, db, &ticket);
+}
+
+void lsn_listener_on_handle_gone(lsn_listener_t *l, const void *handle,
+                                 const char *cf, uint32_t cf_id)
+{
+    binding_t *b, **pp;
+    int closing = 0;
+
+    pthread_mutex_lock(&l->mu);
+    for (pp = &l->dbs; (b = *pp);) {
+        if (b->key == handle) {
+            closing = 1;
+            *pp = b->next;
+            release(l, b);
+            continue;
+        }
+        pp = &b->next;
+    }
+    if (closing) {
+        lsn_tracker_db_closed(handle);
+    } else {
+        /* A handle does not say which database it belongs to: every
+         * database served forgets the family, which only makes it lag. */
+        for (b = l->dbs; b; b = b->next)
+            lsn_tracker_cf_gone(b->key, cf, cf_id);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* Why an event may not raise, or 0. */
+static int refused(const lsn_event_info_t *ev, const lsn_prop_t *p)
+{
+    if (ev->unsafe)
+        return LSN_C_UNSAFE_FLUSHES;
+    if (ev->kind == LSN_EVENT_INGEST && ev->behind)
+        return LSN_C_INGEST_REFUSED;
+    /* A flush's property comes from the family's own collector; an
+     * ingested file's from whatever wrote it. */
+    if (ev->kind == LSN_EVENT_INGEST &&
+        (p->version < 2 || !ev->layout_fp || p->fingerprint != ev->layout_fp))
+        return LSN_C_FOREIGN;
+    return 0;
+}
+
+void lsn_listener_on_event(lsn_listener_t *l, const lsn_event_info_t *ev)
+{
+    lsn_tracker_t *t = tracker_for(l, &ev->db);
+    lsn_prop_t p;
+    uint64_t ticket;
+    int why;
+
+    if (!t || lsn_tracker_bind(t, &ev->db, &ticket) != LSN_TRACKER_OK)
         return;
-    lsn_tracker_count(t, ev == LSN_EVENT_FLUSH ? LSN_C_FLUSHES
-                                               : LSN_C_INGESTIONS, 1);
-    if (bad)
-        lsn_tracker_count_bad(t, bad, bad_len);
-    if (prop && lsn_tracker_apply_property(t, cf, prop, prop_len, &n) ==
-                    LSN_TRACKER_OK &&
-        n > 0 && ev == LSN_EVENT_FLUSH)
+    lsn_tracker_count(t, ev->kind == LSN_EVENT_FLUSH ? LSN_C_FLUSHES
+                                                    : LSN_C_INGESTIONS, 1);
+    if (ev->bad)
+        lsn_tracker_count_bad(t, LSN_C_BAD_VALUES, ev->bad, ev->bad_len);
+    if (!ev->prop) {
+        if (ev->unsafe)
+            lsn_tracker_count(t, LSN_C_UNSAFE_FLUSHES, 1);
+        return;
+    }
+    if (lsn_prop_decode(ev->prop, ev->prop_len, &p) != LSN_TRACKER_OK) {
+        lsn_tracker_count(t, LSN_C_CORRUPT, 1);
+        return;
+    }
+    if ((why = refused(ev, &p)))
+        lsn_tracker_count(t, (enum lsn_counter)why, 1);
+    else if (lsn_tracker_apply(t, ticket, ev->cf, ev->cf_id, p.entries, p.n) ==
+                 LSN_TRACKER_OK &&
+             p.n > 0 && ev->kind == LSN_EVENT_FLUSH)
         lsn_tracker_count(t, LSN_C_FLUSHES_WITH_LSN, 1);
+    free(p.entries);
 }

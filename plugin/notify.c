@@ -31,7 +31,10 @@ struct lsn_notify {
     _Atomic int efd;
 };
 
-/* The notifier the current thread is dispatching for, if any. */
+/* The notifier the current thread is dispatching for, if any. Dispatches
+ * never nest: from inside a callback, nothing may raise (a raise would
+ * dispatch) or block, on any tracker, so two threads calling back into
+ * each other's trackers cannot deadlock. */
 static _Thread_local const lsn_notify_t *dispatching;
 
 lsn_notify_t *lsn_notify_new(void)
@@ -76,10 +79,13 @@ static void compact(lsn_notify_t *n)
     n->cancelled = 0;
 }
 
-void lsn_notify_begin(lsn_notify_t *n)
+int lsn_notify_begin(lsn_notify_t *n)
 {
+    if (dispatching)
+        return -1;
     pthread_mutex_lock(&n->dispatch_mu);
     dispatching = n;
+    return 0;
 }
 
 void lsn_notify_advance(lsn_notify_t *n, const char *cf, uint64_t partition,
@@ -116,9 +122,24 @@ void lsn_notify_wake(lsn_notify_t *n)
     }
 }
 
-int lsn_notify_in_callback(const lsn_notify_t *n)
+int lsn_notify_in_any_callback(void)
 {
-    return dispatching == n;
+    return dispatching != NULL;
+}
+
+/* Takes dispatch_mu unless this thread holds it already (inside n's own
+ * callback: 0, nothing taken). Inside another notifier's callback it only
+ * tries: waiting there could deadlock with a thread doing the mirror image.
+ * Returns 1 if taken, 0 if held already, -1 if refused. */
+static int enter(lsn_notify_t *n)
+{
+    if (dispatching == n)
+        return 0;
+    if (!dispatching) {
+        pthread_mutex_lock(&n->dispatch_mu);
+        return 1;
+    }
+    return pthread_mutex_trylock(&n->dispatch_mu) == 0 ? 1 : -1;
 }
 
 int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
@@ -167,10 +188,10 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
 int lsn_notify_subscribe(lsn_notify_t *n, lsn_tracker_advance_fn fn, void *arg,
                          uint64_t *id)
 {
-    int inside = dispatching == n, rc = LSN_TRACKER_OK;
+    int took = enter(n), rc = LSN_TRACKER_OK;
 
-    if (!inside)
-        pthread_mutex_lock(&n->dispatch_mu);
+    if (took < 0)
+        return LSN_TRACKER_EINVAL;
     if (n->nsubs == n->capsubs) {
         size_t cap = n->capsubs ? n->capsubs * 2 : 4;
         sub_t *s = realloc(n->subs, cap * sizeof(*s));
@@ -187,18 +208,18 @@ int lsn_notify_subscribe(lsn_notify_t *n, lsn_tracker_advance_fn fn, void *arg,
     n->nsubs++;
     *id = n->next_id++;
 out:
-    if (!inside)
+    if (took)
         pthread_mutex_unlock(&n->dispatch_mu);
     return rc;
 }
 
 int lsn_notify_unsubscribe(lsn_notify_t *n, uint64_t id)
 {
-    int inside = dispatching == n, rc = LSN_TRACKER_NOT_FOUND;
+    int took = enter(n), rc = LSN_TRACKER_NOT_FOUND;
 
     /* Taking dispatch_mu waits out a callback running on another thread. */
-    if (!inside)
-        pthread_mutex_lock(&n->dispatch_mu);
+    if (took < 0)
+        return LSN_TRACKER_EINVAL;
     for (size_t i = 0; i < n->nsubs; i++) {
         if (n->subs[i].id == id && n->subs[i].fn) {
             n->subs[i].fn = NULL;
@@ -207,7 +228,7 @@ int lsn_notify_unsubscribe(lsn_notify_t *n, uint64_t id)
             break;
         }
     }
-    if (!inside) {
+    if (took) {
         compact(n);
         pthread_mutex_unlock(&n->dispatch_mu);
     }

@@ -1,20 +1,29 @@
-/* The property value: version byte, count, then (partition delta, lsn)
- * pairs sorted by partition. The decoder trusts nothing: a value is applied
- * whole or not at all. */
+/* The property value and its ".bad_values" companion, written by the
+ * collector and read by the listener, recovery and lsn-inspect.
+ *
+ * Version 2: byte 0x02, the writer's layout fingerprint (8 bytes, little
+ * endian), LEB128 count, then (partition delta, lsn) LEB128 pairs sorted by
+ * partition. Version 1 is the same without the fingerprint. The decoder
+ * trusts nothing: a value is applied whole or not at all. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core.h"
 
 size_t lsn_prop_bound(size_t n)
 {
-    return 1 + 10 + n * 20;
+    return 1 + 8 + 10 + n * 20;
 }
 
-size_t lsn_prop_encode(const lsn_entry_t *e, size_t n, uint8_t *out)
+size_t lsn_prop_encode(uint64_t fingerprint, const lsn_entry_t *e, size_t n,
+                       uint8_t *out)
 {
     size_t len = 0;
     uint64_t prev = 0;
+
     out[len++] = LSN_PROP_VERSION;
+    for (int i = 0; i < 8; i++)
+        out[len++] = (uint8_t)(fingerprint >> (8 * i));
     len += lsn_varint_put(out + len, n);
     for (size_t i = 0; i < n; i++) {
         len += lsn_varint_put(out + len, e[i].partition - prev);
@@ -24,63 +33,79 @@ size_t lsn_prop_encode(const lsn_entry_t *e, size_t n, uint8_t *out)
     return len;
 }
 
-/* One pass over the value; with out NULL it only validates. */
-static int walk(const uint8_t *buf, size_t len, lsn_entry_t *out,
-                uint64_t *count)
+/* The header: version, fingerprint (0 for version 1) and count. Returns the
+ * bytes consumed, 0 if malformed. */
+static size_t header(const uint8_t *buf, size_t len, uint64_t *fp,
+                     uint64_t *count)
 {
     const uint8_t *p = buf, *end = buf + len;
-    uint64_t n, prev = 0;
     size_t k;
 
-    if (len < 2 || *p++ != LSN_PROP_VERSION)
-        return LSN_TRACKER_ECORRUPT;
-    if (!(k = lsn_varint_get(p, end, &n, 1)))
-        return LSN_TRACKER_ECORRUPT;
+    if (len < 2)
+        return 0;
+    *fp = 0;
+    if (*p == 2) {
+        if (len < 10)
+            return 0;
+        for (int i = 0; i < 8; i++)
+            *fp |= (uint64_t)p[1 + i] << (8 * i);
+        p += 9;
+    } else if (*p == 1) {
+        p++;
+    } else {
+        return 0;
+    }
+    if (!(k = lsn_varint_get(p, end, count, 1)))
+        return 0;
     p += k;
     /* Every entry takes at least two bytes: bounds the allocation. */
-    if (n > (uint64_t)(end - p) / 2)
+    if (*count > (uint64_t)(end - p) / 2)
+        return 0;
+    return (size_t)(p - buf);
+}
+
+int lsn_prop_decode(const uint8_t *buf, size_t len, lsn_prop_t *out)
+{
+    const uint8_t *p, *end = buf + len;
+    uint64_t n, prev = 0;
+    size_t k;
+    lsn_entry_t *e = NULL;
+
+    if (!buf || !out)
+        return LSN_TRACKER_EINVAL;
+    if (!(k = header(buf, len, &out->fingerprint, &n)))
         return LSN_TRACKER_ECORRUPT;
+    p = buf + k;
+    if (n > 0 && !(e = malloc((size_t)n * sizeof(*e))))
+        return LSN_TRACKER_ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t delta, lsn;
         if (!(k = lsn_varint_get(p, end, &delta, 1)))
-            return LSN_TRACKER_ECORRUPT;
+            goto corrupt;
         p += k;
         if (!(k = lsn_varint_get(p, end, &lsn, 1)))
-            return LSN_TRACKER_ECORRUPT;
+            goto corrupt;
         p += k;
         if (i > 0 && (delta == 0 || delta > UINT64_MAX - prev))
-            return LSN_TRACKER_ECORRUPT; /* unsorted, duplicate, overflow */
+            goto corrupt; /* unsorted, duplicate, overflow */
         prev = i > 0 ? prev + delta : delta;
-        if (out) {
-            out[i].partition = prev;
-            out[i].lsn = lsn;
-        }
+        e[i].partition = prev;
+        e[i].lsn = lsn;
     }
     if (p != end)
-        return LSN_TRACKER_ECORRUPT;
-    *count = n;
+        goto corrupt;
+    out->version = buf[0];
+    out->entries = e;
+    out->n = (size_t)n;
     return LSN_TRACKER_OK;
+corrupt:
+    free(e);
+    return LSN_TRACKER_ECORRUPT;
 }
 
-int lsn_prop_decode(const uint8_t *buf, size_t len, lsn_entry_t **out,
-                    size_t *n)
+size_t lsn_prop_encode_count(uint64_t count, uint8_t out[10])
 {
-    uint64_t count;
-    lsn_entry_t *e = NULL;
-    int rc;
-
-    if (!buf || !out || !n)
-        return LSN_TRACKER_EINVAL;
-    if ((rc = walk(buf, len, NULL, &count)) != LSN_TRACKER_OK)
-        return rc;
-    if (count > 0) {
-        if (!(e = malloc((size_t)count * sizeof(*e))))
-            return LSN_TRACKER_ENOMEM;
-        walk(buf, len, e, &count);
-    }
-    *out = e;
-    *n = (size_t)count;
-    return LSN_TRACKER_OK;
+    return lsn_varint_put(out, count);
 }
 
 int lsn_prop_decode_count(const uint8_t *buf, size_t len, uint64_t *count)

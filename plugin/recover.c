@@ -1,108 +1,125 @@
-/* Recovery after open: raise a tracker from the property of every SST that
- * RocksDB lists as live. Files merely present in the directory are never
- * read: one written but not committed to the MANIFEST before a crash is not
- * durable, and RocksDB deletes it at open. */
-#include <rocksdb/c.h>
-#include <stdio.h>
+/* Recovery's merge: every live file contributes the (partition, lsn) pairs
+ * it holds, and for each column family and partition the pair of the file
+ * RocksDB reads first wins, the newest version of the key, not the largest
+ * number: a file ingested behind newer data sits in a lower level and
+ * loses. Read order: level 0 newest first (largest sequence number), then
+ * level 1, 2, and so on; files of one level above 0 do not overlap. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 
-static int recover_file(lsn_tracker_t *t, const char *cf, const char *path,
-                        const char *property)
-{
-    uint8_t *prop = NULL, *bad = NULL;
-    size_t prop_len = 0, bad_len = 0;
-    int rc = lsn_shim_read_sst(path, property, &prop, &prop_len, &bad,
-                               &bad_len);
+typedef struct item {
+    uint32_t cf;   /* index into cfs */
+    int level;
+    uint64_t seqno;
+    uint64_t partition, lsn;
+} item_t;
 
-    if (rc != LSN_TRACKER_OK)
-        return rc;
-    if (!prop) {
-        rc = LSN_TRACKER_NOT_FOUND;
-    } else {
-        rc = lsn_tracker_apply_property(t, cf, prop, prop_len, NULL);
-        if (rc == LSN_TRACKER_OK)
-            lsn_tracker_count(t, LSN_C_RECOVERED_FILES, 1);
-    }
-    /* Counted apart from bad_values, which the same file may already have
-     * added when it was flushed in this process. */
-    if (bad) {
-        uint64_t n;
-        if (lsn_prop_decode_count(bad, bad_len, &n) == LSN_TRACKER_OK)
-            lsn_tracker_count(t, LSN_C_RECOVERED_BAD_VALUES, n);
-    }
-    free(prop);
-    free(bad);
-    return rc;
+typedef struct rcf {
+    char *name;
+    uint32_t id;
+} rcf_t;
+
+struct lsn_recovery {
+    rcf_t *cfs;
+    size_t ncfs, capcfs;
+    item_t *items;
+    size_t n, cap;
+};
+
+lsn_recovery_t *lsn_recovery_new(void)
+{
+    return calloc(1, sizeof(lsn_recovery_t));
 }
 
-int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
-                            const char *sst_path)
+void lsn_recovery_free(lsn_recovery_t *r)
 {
-    char property[LSN_PROPERTY_MAX + 1];
-
-    if (!t || !sst_path || !*sst_path)
-        return LSN_TRACKER_EINVAL;
-    lsn_tracker_property(t, property);
-    return recover_file(t, cf ? cf : "default", sst_path, property);
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->ncfs; i++)
+        free(r->cfs[i].name);
+    free(r->cfs);
+    free(r->items);
+    free(r);
 }
 
-/* Recovers every file of a live-file listing; the first hard error wins. */
-static int recover_listed(lsn_tracker_t *t, const rocksdb_livefiles_t *lf,
-                          const char *db_path)
+static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-    char property[LSN_PROPERTY_MAX + 1];
+    size_t c = *cap ? *cap : 16;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (c < need)
+        c *= 2;
+    if (!(q = realloc(*p, c * size)))
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static long cf_index(lsn_recovery_t *r, const char *cf, uint32_t id)
+{
+    for (size_t i = 0; i < r->ncfs; i++)
+        if (!strcmp(r->cfs[i].name, cf))
+            return (long)i;
+    if (grow((void **)&r->cfs, &r->capcfs, r->ncfs + 1, sizeof(rcf_t)) ||
+        !(r->cfs[r->ncfs].name = strdup(cf)))
+        return -1;
+    r->cfs[r->ncfs].id = id;
+    return (long)r->ncfs++;
+}
+
+int lsn_recovery_add(lsn_recovery_t *r, const char *cf, uint32_t cf_id,
+                     int level, uint64_t seqno, const lsn_entry_t *e, size_t n)
+{
+    long c = cf_index(r, cf, cf_id);
+
+    if (c < 0 || grow((void **)&r->items, &r->cap, r->n + n, sizeof(item_t)))
+        return LSN_TRACKER_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        r->items[r->n++] = (item_t){(uint32_t)c, level, seqno, e[i].partition,
+                                    e[i].lsn};
+    return LSN_TRACKER_OK;
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+/* Family, partition, then read order; on a tie the smaller LSN, which can
+ * only make the watermark lag. */
+static int by_read_order(const void *x, const void *y)
+{
+    const item_t *a = x, *b = y;
+    int c;
+    if ((c = CMP(a->cf, b->cf)) || (c = CMP(a->partition, b->partition)) ||
+        (c = CMP(a->level, b->level)))
+        return c;
+    if (a->level == 0 && (c = CMP(b->seqno, a->seqno)))
+        return c;
+    return CMP(a->lsn, b->lsn);
+}
+
+int lsn_recovery_apply(lsn_recovery_t *r, lsn_tracker_t *t, uint64_t ticket)
+{
+    lsn_entry_t *e = malloc((r->n ? r->n : 1) * sizeof(*e));
     int rc = LSN_TRACKER_OK;
+    size_t i = 0;
 
-    lsn_tracker_property(t, property);
-    for (int i = 0, n = rocksdb_livefiles_count(lf); i < n; i++) {
-        const char *name = rocksdb_livefiles_name(lf, i);
-        const char *cf = rocksdb_livefiles_column_family_name(lf, i);
-        size_t len = strlen(db_path) + strlen(name) + 2;
-        char *path = malloc(len);
-        int r;
-
-        if (!path) {
-            rc = LSN_TRACKER_ENOMEM;
-            continue;
-        }
-        /* Live file names are relative to the DB directory: "/000042.sst". */
-        snprintf(path, len, "%s%s%s", db_path, name[0] == '/' ? "" : "/", name);
-        r = recover_file(t, cf, path, property);
-        free(path);
-        /* Keep going: every readable file still counts. The first hard
-         * error is reported; a corrupt property is only counted. */
-        if (r < 0 && r != LSN_TRACKER_ECORRUPT && rc == LSN_TRACKER_OK)
-            rc = r;
+    if (!e)
+        return LSN_TRACKER_ENOMEM;
+    qsort(r->items, r->n, sizeof(item_t), by_read_order);
+    while (i < r->n) {
+        uint32_t cf = r->items[i].cf;
+        size_t m = 0;
+        for (; i < r->n && r->items[i].cf == cf; i++)
+            if (m == 0 || e[m - 1].partition != r->items[i].partition)
+                e[m++] = (lsn_entry_t){r->items[i].partition, r->items[i].lsn};
+        int a = lsn_tracker_apply(t, ticket, r->cfs[cf].name, r->cfs[cf].id, e,
+                                  m);
+        if (a != LSN_TRACKER_OK && rc == LSN_TRACKER_OK)
+            rc = a;
     }
-    return rc;
-}
-
-int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db, const char *db_path)
-{
-    const rocksdb_livefiles_t *lf;
-    char *err = NULL;
-    int rc, pinned;
-
-    if (!t || !db || !db_path || !*db_path)
-        return LSN_TRACKER_EINVAL;
-    /* A compaction may delete listed files while they are read (right
-     * after open is when it is most likely): keep them until done. The
-     * count nests with the host's own disables. */
-    rocksdb_disable_file_deletions(db, &err);
-    pinned = err == NULL;
-    free(err);
-    err = NULL;
-    if ((lf = rocksdb_livefiles(db))) {
-        rc = recover_listed(t, lf, db_path);
-        rocksdb_livefiles_destroy(lf);
-    } else {
-        rc = LSN_TRACKER_EIO;
-    }
-    if (pinned)
-        rocksdb_enable_file_deletions(db, 0, &err);
-    free(err);
+    free(e);
     return rc;
 }

@@ -1,9 +1,6 @@
 // The C++ shim: adapts RocksDB's collector and listener classes to the C
 // core and registers them. No logic lives here that C could hold.
-#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
-#include <rocksdb/sst_file_reader.h>
-#include <rocksdb/table_properties.h>
 #include <rocksdb/utilities/object_registry.h>
 #include <rocksdb/utilities/options_type.h>
 
@@ -15,11 +12,11 @@
 #include <new>
 #include <string>
 
-#include "core.h"
+#include "shim.h"
+
+namespace lsn_shim {
 
 namespace {
-
-using namespace ROCKSDB_NAMESPACE;
 
 using Checker = int (*)(const char *name, const char *value, char *err,
                         size_t errlen);
@@ -49,26 +46,11 @@ int CheckCollectorOption(const char *name, const char *value, char *err,
     return lsn_layout_set(&l, name, value, err, errlen);
 }
 
-struct CollectorOptions {
-    std::string key_prefix, key_suffix;
-    std::string partition_bytes = "8";
-    std::string value_format = "u64be";
-    std::string value_offset = "0";
-    std::string property = LSN_DEFAULT_PROPERTY;
-};
-
-#define COLLECTOR_OPT(f) \
-    {#f, Checked(offsetof(CollectorOptions, f), CheckCollectorOption)}
-const std::unordered_map<std::string, OptionTypeInfo> kCollectorOptions = {
-    COLLECTOR_OPT(key_prefix),   COLLECTOR_OPT(key_suffix),
-    COLLECTOR_OPT(partition_bytes), COLLECTOR_OPT(value_format),
-    COLLECTOR_OPT(value_offset), COLLECTOR_OPT(property),
-};
+using Table = std::unordered_map<std::string, OptionTypeInfo>;
 
 // RocksDB's own message for an unknown field names neither the object nor
 // the field; name both.
-Status RejectUnknown(const char *cls,
-                     const std::unordered_map<std::string, OptionTypeInfo> &known,
+Status RejectUnknown(const char *cls, const Table &known,
                      const ConfigOptions &config,
                      const std::unordered_map<std::string, std::string> &map)
 {
@@ -80,6 +62,18 @@ Status RejectUnknown(const char *cls,
                                            ": unknown option: '" + kv.first +
                                            "'");
     return Status::OK();
+}
+
+const std::string *FindProperty(const TableProperties &tp,
+                                const std::string &name)
+{
+    auto it = tp.user_collected_properties.find(name);
+    return it == tp.user_collected_properties.end() ? nullptr : &it->second;
+}
+
+const uint8_t *Bytes(const std::string *s)
+{
+    return s ? reinterpret_cast<const uint8_t *>(s->data()) : nullptr;
 }
 
 class LsnCollector : public TablePropertiesCollector {
@@ -113,7 +107,7 @@ class LsnCollector : public TablePropertiesCollector {
             if (uint64_t bad = lsn_accum_bad_values(acc_)) {
                 uint8_t v[10];
                 (*props)[property_ + LSN_BAD_VALUES_SUFFIX].assign(
-                    reinterpret_cast<char *>(v), lsn_varint_put(v, bad));
+                    reinterpret_cast<char *>(v), lsn_prop_encode_count(bad, v));
             }
         } catch (...) {
             props->erase(property_);
@@ -142,160 +136,18 @@ class LsnCollector : public TablePropertiesCollector {
     bool failed_ = false;
 };
 
-class LsnCollectorFactory : public TablePropertiesCollectorFactory {
-  public:
-    static const char *kClassName() { return "LsnCollectorFactory"; }
-    LsnCollectorFactory()
-    {
-        RegisterOptions("LsnCollectorOptions", &opts_, &kCollectorOptions);
-        lsn_layout_init(&layout_);
-    }
-    const char *Name() const override { return kClassName(); }
-
-    TablePropertiesCollector *
-    CreateTablePropertiesCollector(Context) override
-    {
-        // Unconfigured, every 8-byte key would look like a match: collect
-        // nothing instead. 7.8.3 does not accept a null collector.
-        lsn_accum_t *acc = valid_ ? lsn_accum_new(&layout_) : nullptr;
-        auto *c = new (std::nothrow) LsnCollector(acc, layout_.property);
-        if (!c)
-            lsn_accum_free(acc);
-        return c;
-    }
-
-    std::string ToString() const override
-    {
-        return std::string(kClassName()) + "{key_prefix=" + opts_.key_prefix +
-               ";partition_bytes=" + opts_.partition_bytes +
-               ";key_suffix=" + opts_.key_suffix +
-               ";value_format=" + opts_.value_format +
-               ";value_offset=" + opts_.value_offset +
-               ";property=" + opts_.property + "}";
-    }
-
-  protected:
-    // Cross-option rules are checked here: 7.8.3 skips PrepareOptions for
-    // objects parsed inside table_properties_collectors.
-    Status ConfigureOptions(
-        const ConfigOptions &config,
-        const std::unordered_map<std::string, std::string> &map,
-        std::unordered_map<std::string, std::string> *unused) override
-    {
-        Status s = RejectUnknown(kClassName(), kCollectorOptions, config, map);
-        if (s.ok())
-            s = TablePropertiesCollectorFactory::ConfigureOptions(config, map,
-                                                                  unused);
-        if (!s.ok())
-            return s;
-        char err[512];
-        lsn_layout_t l;
-        lsn_layout_init(&l);
-        const std::pair<const char *, const std::string *> fields[] = {
-            {"key_prefix", &opts_.key_prefix},
-            {"key_suffix", &opts_.key_suffix},
-            {"partition_bytes", &opts_.partition_bytes},
-            {"value_format", &opts_.value_format},
-            {"value_offset", &opts_.value_offset},
-            {"property", &opts_.property}};
-        for (const auto &f : fields)
-            if (lsn_layout_set(&l, f.first, f.second->c_str(), err,
-                               sizeof(err)) != 0)
-                return Status::InvalidArgument(err);
-        if (lsn_layout_check(&l, err, sizeof(err)) != 0)
-            return Status::InvalidArgument(err);
-        layout_ = l;
-        valid_ = true;
-        return Status::OK();
-    }
-
-  private:
-    CollectorOptions opts_;
-    lsn_layout_t layout_;
-    bool valid_ = false;
+#define COLLECTOR_OPT(f)                                                      \
+    {#f, Checked(offsetof(CollectorOptions, f), CheckCollectorOption)}
+const Table kCollectorOptions = {
+    COLLECTOR_OPT(key_prefix),   COLLECTOR_OPT(key_suffix),
+    COLLECTOR_OPT(partition_bytes), COLLECTOR_OPT(value_format),
+    COLLECTOR_OPT(value_offset), COLLECTOR_OPT(property),
 };
 
-struct ListenerOptions {
-    std::string tracker;
-    std::string property = LSN_DEFAULT_PROPERTY;
-};
-
-const std::unordered_map<std::string, OptionTypeInfo> kListenerOptions = {
+const Table kListenerOptions = {
     {"tracker", Checked(offsetof(ListenerOptions, tracker), lsn_listener_check)},
     {"property",
      Checked(offsetof(ListenerOptions, property), lsn_listener_check)},
-};
-
-const std::string *FindProperty(const TableProperties &tp,
-                                const std::string &name)
-{
-    auto it = tp.user_collected_properties.find(name);
-    return it == tp.user_collected_properties.end() ? nullptr : &it->second;
-}
-
-class LsnFlushListener : public EventListener {
-  public:
-    static const char *kClassName() { return "LsnFlushListener"; }
-    explicit LsnFlushListener(lsn_listener_t *l) : l_(l)
-    {
-        RegisterOptions("LsnFlushListenerOptions", &opts_, &kListenerOptions);
-    }
-    ~LsnFlushListener() override { lsn_listener_free(l_); }
-    const char *Name() const override { return kClassName(); }
-
-    void OnFlushCompleted(DB *db, const FlushJobInfo &info) override
-    {
-        Deliver(LSN_EVENT_FLUSH, db, info.cf_name, info.table_properties);
-    }
-
-    void OnExternalFileIngested(DB *db,
-                                const ExternalFileIngestionInfo &info) override
-    {
-        Deliver(LSN_EVENT_INGEST, db, info.cf_name, info.table_properties);
-    }
-
-  protected:
-    Status ConfigureOptions(
-        const ConfigOptions &config,
-        const std::unordered_map<std::string, std::string> &map,
-        std::unordered_map<std::string, std::string> *unused) override
-    {
-        Status s = RejectUnknown(kClassName(), kListenerOptions, config, map);
-        if (s.ok())
-            s = EventListener::ConfigureOptions(config, map, unused);
-        if (!s.ok())
-            return s;
-        char err[512];
-        if (lsn_listener_configure(l_, opts_.tracker.c_str(),
-                                   opts_.property.c_str(), err,
-                                   sizeof(err)) != 0)
-            return Status::InvalidArgument(err);
-        return Status::OK();
-    }
-
-  private:
-    void Deliver(lsn_event_t ev, DB *db, const std::string &cf,
-                 const TableProperties &tp)
-    {
-        try {
-            const std::string prop_name = lsn_listener_property(l_);
-            const std::string *prop = FindProperty(tp, prop_name);
-            const std::string *bad =
-                FindProperty(tp, prop_name + LSN_BAD_VALUES_SUFFIX);
-            auto bytes = [](const std::string *s) {
-                return s ? reinterpret_cast<const uint8_t *>(s->data())
-                         : nullptr;
-            };
-            lsn_listener_on_event(l_, ev, db->GetName().c_str(), cf.c_str(),
-                                  bytes(prop), prop ? prop->size() : 0,
-                                  bytes(bad), bad ? bad->size() : 0);
-        } catch (...) {
-            // RocksDB is not exception-safe; a missed event only lags.
-        }
-    }
-
-    lsn_listener_t *l_;
-    ListenerOptions opts_;
 };
 
 template <typename T>
@@ -308,6 +160,173 @@ T *Adopt(T *obj, std::unique_ptr<T> *guard, std::string *errmsg)
 }
 
 } // namespace
+
+// ---- LsnCollectorFactory ----
+
+LsnCollectorFactory::LsnCollectorFactory()
+{
+    RegisterOptions("LsnCollectorOptions", &opts_, &kCollectorOptions);
+    lsn_layout_init(&layout_);
+}
+
+TablePropertiesCollector *
+LsnCollectorFactory::CreateTablePropertiesCollector(Context)
+{
+    // Unconfigured, every 8-byte key would look like a match: collect
+    // nothing instead. 7.8.3 does not accept a null collector.
+    lsn_accum_t *acc = valid_ ? lsn_accum_new(&layout_) : nullptr;
+    auto *c = new (std::nothrow) LsnCollector(acc, layout_.property);
+    if (!c)
+        lsn_accum_free(acc);
+    return c;
+}
+
+std::string LsnCollectorFactory::ToString() const
+{
+    return std::string(kClassName()) + "{key_prefix=" + opts_.key_prefix +
+           ";partition_bytes=" + opts_.partition_bytes +
+           ";key_suffix=" + opts_.key_suffix +
+           ";value_format=" + opts_.value_format +
+           ";value_offset=" + opts_.value_offset +
+           ";property=" + opts_.property + "}";
+}
+
+// Cross-option rules are checked here: 7.8.3 skips PrepareOptions for
+// objects parsed inside table_properties_collectors.
+Status LsnCollectorFactory::ConfigureOptions(
+    const ConfigOptions &config,
+    const std::unordered_map<std::string, std::string> &map,
+    std::unordered_map<std::string, std::string> *unused)
+{
+    Status s = RejectUnknown(kClassName(), kCollectorOptions, config, map);
+    if (s.ok())
+        s = TablePropertiesCollectorFactory::ConfigureOptions(config, map,
+                                                              unused);
+    if (!s.ok())
+        return s;
+    char err[512];
+    lsn_layout_t l;
+    lsn_layout_init(&l);
+    const std::pair<const char *, const std::string *> fields[] = {
+        {"key_prefix", &opts_.key_prefix},
+        {"key_suffix", &opts_.key_suffix},
+        {"partition_bytes", &opts_.partition_bytes},
+        {"value_format", &opts_.value_format},
+        {"value_offset", &opts_.value_offset},
+        {"property", &opts_.property}};
+    for (const auto &f : fields)
+        if (lsn_layout_set(&l, f.first, f.second->c_str(), err,
+                           sizeof(err)) != 0)
+            return Status::InvalidArgument(err);
+    if (lsn_layout_check(&l, err, sizeof(err)) != 0)
+        return Status::InvalidArgument(err);
+    layout_ = l;
+    valid_ = true;
+    return Status::OK();
+}
+
+// ---- LsnFlushListener ----
+
+DbIdent::DbIdent(DB *db, bool supervised)
+{
+    if (!db->GetDbSessionId(session).ok())
+        session.clear();
+    path = db->GetName();
+    c.session = session.c_str();
+    c.path = path.c_str();
+    c.key = db->DefaultColumnFamily();
+    c.supervised = supervised;
+}
+
+LsnFlushListener::LsnFlushListener(lsn_listener_t *l) : l_(l)
+{
+    RegisterOptions("LsnFlushListenerOptions", &opts_, &kListenerOptions);
+}
+
+LsnFlushListener::~LsnFlushListener() { lsn_listener_free(l_); }
+
+void LsnFlushListener::OnFlushCompleted(DB *db, const FlushJobInfo &info)
+{
+    lsn_event_info_t ev = {};
+    ev.kind = LSN_EVENT_FLUSH;
+    ev.cf = info.cf_name.c_str();
+    ev.cf_id = info.cf_id;
+    ev.unsafe = kManualAtomicFlushIsPartial &&
+                info.flush_reason == FlushReason::kManualFlush &&
+                db->GetDBOptions().atomic_flush;
+    Deliver(&ev, db, info.table_properties);
+}
+
+void LsnFlushListener::OnExternalFileIngested(
+    DB *db, const ExternalFileIngestionInfo &info)
+{
+    lsn_event_info_t ev = {};
+    ev.kind = LSN_EVENT_INGEST;
+    ev.cf = info.cf_name.c_str();
+    // The file's own column_family_id is whatever its writer was given.
+    ev.cf_id = LSN_CF_ID_UNKNOWN;
+    // Sequence number 0 is also how a file that overlaps nothing goes in;
+    // only a database that allows ingest_behind makes it ambiguous.
+    ev.behind = info.global_seqno == 0 && db->GetDBOptions().allow_ingest_behind;
+    try {
+        auto layouts = LearnLayouts(db->GetName(), db->GetEnv());
+        auto it = layouts.find(info.cf_name);
+        if (it != layouts.end())
+            ev.layout_fp = lsn_layout_fingerprint(&it->second.layout);
+    } catch (...) {
+    }
+    Deliver(&ev, db, info.table_properties);
+}
+
+void LsnFlushListener::OnColumnFamilyHandleDeletionStarted(
+    ColumnFamilyHandle *h)
+{
+    try {
+        lsn_listener_on_handle_gone(l_, h, h->GetName().c_str(), h->GetID());
+    } catch (...) {
+    }
+}
+
+void LsnFlushListener::Deliver(lsn_event_info_t *ev, DB *db,
+                               const TableProperties &tp)
+{
+    try {
+        DbIdent id(db, true);
+        const std::string prop_name = lsn_listener_property(l_);
+        const std::string *prop = FindProperty(tp, prop_name);
+        const std::string *bad =
+            FindProperty(tp, prop_name + LSN_BAD_VALUES_SUFFIX);
+        ev->db = id.c;
+        ev->prop = Bytes(prop);
+        ev->prop_len = prop ? prop->size() : 0;
+        ev->bad = Bytes(bad);
+        ev->bad_len = bad ? bad->size() : 0;
+        lsn_listener_on_event(l_, ev);
+    } catch (...) {
+        // RocksDB is not exception-safe; a missed event only lags.
+    }
+}
+
+Status LsnFlushListener::ConfigureOptions(
+    const ConfigOptions &config,
+    const std::unordered_map<std::string, std::string> &map,
+    std::unordered_map<std::string, std::string> *unused)
+{
+    Status s = RejectUnknown(kClassName(), kListenerOptions, config, map);
+    if (s.ok())
+        s = EventListener::ConfigureOptions(config, map, unused);
+    if (!s.ok())
+        return s;
+    char err[512];
+    if (lsn_listener_configure(l_, opts_.tracker.c_str(),
+                               opts_.property.c_str(), err, sizeof(err)) != 0)
+        return Status::InvalidArgument(err);
+    return Status::OK();
+}
+
+} // namespace lsn_shim
+
+using namespace lsn_shim;
 
 extern "C" int lsn_shim_register(void)
 {
@@ -335,43 +354,4 @@ extern "C" int lsn_shim_register(void)
             });
     });
     return LSN_TRACKER_OK;
-}
-
-extern "C" int lsn_shim_read_sst(const char *path, const char *property,
-                                 uint8_t **prop, size_t *prop_len,
-                                 uint8_t **bad, size_t *bad_len)
-{
-    *prop = *bad = nullptr;
-    *prop_len = *bad_len = 0;
-    try {
-        static const Options options;
-        SstFileReader reader(options);
-        if (!reader.Open(path).ok())
-            return LSN_TRACKER_EIO;
-        auto tp = reader.GetTableProperties();
-        if (!tp)
-            return LSN_TRACKER_EIO;
-        const std::string name = property;
-        const std::string *found[2] = {
-            FindProperty(*tp, name),
-            FindProperty(*tp, name + LSN_BAD_VALUES_SUFFIX)};
-        uint8_t **out[2] = {prop, bad};
-        size_t *len[2] = {prop_len, bad_len};
-        for (int i = 0; i < 2; i++) {
-            if (!found[i])
-                continue;
-            // One spare byte: malloc(0) may return NULL.
-            *out[i] = static_cast<uint8_t *>(std::malloc(found[i]->size() + 1));
-            if (!*out[i]) {
-                std::free(*prop);
-                *prop = nullptr;
-                return LSN_TRACKER_ENOMEM;
-            }
-            std::memcpy(*out[i], found[i]->data(), found[i]->size());
-            *len[i] = found[i]->size();
-        }
-        return LSN_TRACKER_OK;
-    } catch (...) {
-        return LSN_TRACKER_ENOMEM;
-    }
 }

@@ -333,3 +333,53 @@ uint64_t lsn_store_entries(const lsn_store_t *s)
     return atomic_load_explicit(&((lsn_store_t *)s)->entries,
                                 memory_order_relaxed);
 }
+
+/* Forgets every watermark of one column family in place. Presence goes
+ * first, so a reader racing with the clear sees either the old value or
+ * nothing; pages and tables stay allocated for the next incarnation, so
+ * memory is bounded by the partitions a name has held, not by how often
+ * it was re-created. Single writer, like raise. */
+static void clear_cf(lsn_store_t *s, cf_t *c)
+{
+    uint64_t gone = 0;
+
+    for (size_t pi = 0; pi < DENSE_PAGES; pi++) {
+        page_t *pg = atomic_load_explicit(&c->pages[pi], memory_order_relaxed);
+        if (!pg)
+            continue;
+        for (size_t w = 0; w < PAGE_SIZE / 64; w++) {
+            gone += (uint64_t)__builtin_popcountll(atomic_load_explicit(
+                &pg->present[w], memory_order_relaxed));
+            atomic_store_explicit(&pg->present[w], 0, memory_order_release);
+        }
+        for (size_t i = 0; i < PAGE_SIZE; i++)
+            atomic_store_explicit(&pg->lsn[i], 0, memory_order_relaxed);
+    }
+    table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
+    for (size_t i = 0; i < t->cap; i++) {
+        atomic_store_explicit(&t->slots[i].partition, EMPTY,
+                              memory_order_release);
+        atomic_store_explicit(&t->slots[i].lsn, 0, memory_order_relaxed);
+    }
+    gone += t->count;
+    t->count = 0;
+    if (atomic_load_explicit(&c->has_max, memory_order_relaxed)) {
+        atomic_store_explicit(&c->has_max, 0, memory_order_release);
+        gone++;
+    }
+    atomic_fetch_sub_explicit(&s->entries, gone, memory_order_relaxed);
+}
+
+void lsn_store_clear_cf(lsn_store_t *s, const char *cf)
+{
+    cf_t *c = find_cf(s, cf);
+    if (c)
+        clear_cf(s, c);
+}
+
+void lsn_store_clear(lsn_store_t *s)
+{
+    cf_t *c = atomic_load_explicit(&s->cfs, memory_order_relaxed);
+    for (; c; c = c->next)
+        clear_cf(s, c);
+}

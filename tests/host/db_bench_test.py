@@ -66,10 +66,11 @@ def leb128(buf, i):
 
 
 def decode_property(buf):
-    """Property format version 1: 0x01, count, (partition delta, lsn)*."""
-    if not buf or buf[0] != 1:
+    """Property format version 2: 0x02, 8-byte layout fingerprint, count,
+    (partition delta, lsn)*."""
+    if len(buf) < 10 or buf[0] != 2:
         fail(f"property version {buf[:1].hex()}")
-    count, i = leb128(buf, 1)
+    count, i = leb128(buf, 9)
     out, partition = {}, 0
     for n in range(count):
         delta, i = leb128(buf, i)
