@@ -177,14 +177,51 @@ LSN_TRACKER_API int lsn_tracker_foreach(const lsn_tracker_t *t,
 LSN_TRACKER_API int lsn_tracker_seed(lsn_tracker_t *t, const char *cf,
                                      uint64_t partition, uint64_t lsn);
 
-/* Raises the tracker from the property of every live SST of the open
- * database db, whose path is db_path (as given to open), over all column
- * families. Only files listed as live by RocksDB count, never files merely
- * present in the directory. Readable files are applied even when another
- * cannot be read, which then gives LSN_TRACKER_EIO; corrupt properties are
- * counted and skipped. Call it after every open. */
+/* Binds the tracker to the open database db (a new incarnation if it served
+ * another, closed one) and raises it from every live SST of every column
+ * family. Call it after every open. Only files RocksDB lists as live count.
+ * Each column family's property name and key layout come from the
+ * database's newest OPTIONS file, so a flush need not have happened in this
+ * process; a file without the property (written by a process without the
+ * plugin, e.g. ldb compact) or with a damaged one is read key by key with
+ * that layout; a property written by another layout is not used. Where a
+ * partition appears in several files, the newest version of its key (in
+ * RocksDB's read order) wins, not the largest number. Readable files are
+ * applied even when another cannot be read. Returns LSN_TRACKER_OK;
+ * LSN_TRACKER_EINVAL for a NULL argument, a db_path that is not db's
+ * directory, or a call from inside a subscriber callback;
+ * LSN_TRACKER_EBUSY if the tracker serves another open database;
+ * LSN_TRACKER_EIO if a live file could not be read; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
                                         const char *db_path);
+
+/* What recovery found in one live SST file, for lsn_tracker_recover_report. */
+typedef struct lsn_tracker_file {
+    const char *cf;      /* column family name */
+    const char *path;    /* the file */
+    int level;           /* LSM level */
+    int status;          /* LSN_TRACKER_OK, or LSN_TRACKER_EIO if unreadable */
+    int source;          /* LSN_TRACKER_FROM_* below */
+    int corrupt;         /* it had a property that did not decode */
+    uint64_t partitions; /* applied-LSN keys found */
+    uint64_t bad_values; /* matching keys whose value did not decode */
+} lsn_tracker_file_t;
+
+#define LSN_TRACKER_FROM_PROPERTY 0 /* the property written by its collector */
+#define LSN_TRACKER_FROM_KEYS 1     /* its keys, read with the configured layout */
+#define LSN_TRACKER_FROM_NOTHING 2  /* no property, and no layout to read it with */
+#define LSN_TRACKER_FROM_FOREIGN 3  /* a property of another layout: not used */
+
+typedef void (*lsn_tracker_file_fn)(void *arg, const lsn_tracker_file_t *file);
+
+/* lsn_tracker_recover, calling fn (if not NULL) once per live SST file with
+ * what recovery found in it, on the calling thread, before the watermarks
+ * are raised. db may be opened read-only. Returns what lsn_tracker_recover
+ * returns. */
+LSN_TRACKER_API int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
+                                               const char *db_path,
+                                               lsn_tracker_file_fn fn,
+                                               void *arg);
 
 /* Raises the tracker from the property of one SST file, as if it belonged
  * to column family cf (NULL means "default"). LSN_TRACKER_EIO if the file

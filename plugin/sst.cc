@@ -188,7 +188,28 @@ struct RecoveryDeleter {
     void operator()(lsn_recovery_t *r) const { lsn_recovery_free(r); }
 };
 
-int Recover(lsn_tracker_t *t, DB *db)
+void Report(lsn_tracker_file_fn fn, void *arg, const LiveFileMetaData &m,
+            const std::string &path, int status, const FileLsns &f)
+{
+    static const int from[] = {LSN_TRACKER_FROM_PROPERTY, LSN_TRACKER_FROM_KEYS,
+                               LSN_TRACKER_FROM_NOTHING,
+                               LSN_TRACKER_FROM_FOREIGN};
+    lsn_tracker_file_t r = {};
+    if (!fn)
+        return;
+    r.cf = m.column_family_name.c_str();
+    r.path = path.c_str();
+    r.level = m.level;
+    r.status = status;
+    r.source = status == LSN_TRACKER_OK ? from[static_cast<int>(f.source)]
+                                        : LSN_TRACKER_FROM_NOTHING;
+    r.corrupt = f.corrupt;
+    r.partitions = f.entries.size();
+    r.bad_values = f.bad;
+    fn(arg, &r);
+}
+
+int Recover(lsn_tracker_t *t, DB *db, lsn_tracker_file_fn fn, void *arg)
 {
     const DBOptions dbo = db->GetDBOptions();
     std::vector<LsnFlushListener *> listeners;
@@ -219,9 +240,11 @@ int Recover(lsn_tracker_t *t, DB *db)
         auto it = layouts.find(f.column_family_name);
         const FamilyLayout *fl = it == layouts.end() ? nullptr : &it->second;
         FileLsns lsns;
-        int r = ReadSst(f.directory + "/" + f.relative_filename,
-                        fl ? &fl->options : nullptr, fl ? &fl->layout : nullptr,
+        const std::string path = f.directory + "/" + f.relative_filename;
+        int r = ReadSst(path, fl ? &fl->options : nullptr,
+                        fl ? &fl->layout : nullptr,
                         fl ? fl->layout.property : fallback, &lsns);
+        Report(fn, arg, f, path, r, lsns);
         if (r == LSN_TRACKER_OK) {
             Count(t, lsns);
             r = lsn_recovery_add(merge.get(), f.column_family_name.c_str(),
@@ -255,12 +278,19 @@ using namespace lsn_shim;
 extern "C" int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
                                    const char *db_path)
 {
+    return lsn_tracker_recover_report(t, db, db_path, nullptr, nullptr);
+}
+
+extern "C" int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
+                                          const char *db_path,
+                                          lsn_tracker_file_fn fn, void *arg)
+{
     if (!t || !db || !db_path || !*db_path || lsn_notify_in_any_callback())
         return LSN_TRACKER_EINVAL;
     try {
         if (!SameDirectory(db_path, Unwrap(db)->GetName()))
             return LSN_TRACKER_EINVAL;
-        return Recover(t, Unwrap(db));
+        return Recover(t, Unwrap(db), fn, arg);
     } catch (...) {
         return LSN_TRACKER_ENOMEM;
     }

@@ -119,6 +119,27 @@ static int count_prefix(const char *dir, const char *prefix)
     return n;
 }
 
+/* The name of the oldest SST in dir (file numbers only grow). */
+static char *first_sst(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *min = NULL;
+
+    cr_assert_not_null(d);
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n > 4 && !strcmp(e->d_name + n - 4, ".sst") &&
+            (!min || strcmp(e->d_name, min) < 0)) {
+            free(min);
+            min = strdup(e->d_name);
+        }
+    }
+    closedir(d);
+    cr_assert_not_null(min);
+    return min;
+}
+
 Test(inspect, json_exact_while_the_host_holds_the_db_open)
 {
     char *dir = lsnt_tmpdir("inspect"), *args, *want;
@@ -126,6 +147,7 @@ Test(inspect, json_exact_while_the_host_holds_the_db_open)
     rocksdb_options_t *o;
     rocksdb_t *db = build_db(dir, &o, h);
     int logs = count_prefix(dir, "LOG");
+    char *first = first_sst(dir);
     run_t r;
 
     cr_assert(asprintf(&args, "'%s' --json", dir) > 0);
@@ -144,6 +166,10 @@ Test(inspect, json_exact_while_the_host_holds_the_db_open)
                        "      \"files_corrupt\": 0,\n"
                        "      \"files_unreadable\": 0,\n"
                        "      \"bad_values\": 0,\n"
+                       "      \"files_scanned\": 1,\n"
+                       "      \"files_unaccounted\": 0,\n"
+                       "      \"files_foreign\": 0,\n"
+                       "      \"scanned\": [\"%s/%s\"],\n"
                        "      \"partitions\": [\n"
                        "        {\"partition\": 1, \"durable_lsn\": 11},\n"
                        "        {\"partition\": 2, \"durable_lsn\": 20}\n"
@@ -157,17 +183,23 @@ Test(inspect, json_exact_while_the_host_holds_the_db_open)
                        "      \"files_corrupt\": 0,\n"
                        "      \"files_unreadable\": 0,\n"
                        "      \"bad_values\": 0,\n"
+                       "      \"files_scanned\": 0,\n"
+                       "      \"files_unaccounted\": 0,\n"
+                       "      \"files_foreign\": 0,\n"
+                       "      \"scanned\": [],\n"
                        "      \"partitions\": [\n"
                        "        {\"partition\": 7, \"durable_lsn\": 70}\n"
                        "      ]\n"
                        "    }\n"
                        "  ]\n"
                        "}\n",
-                       dir) > 0);
+                       dir, dir, first) > 0);
+    /* The file written without the collector was read key by key. */
     cr_assert_str_eq(r.out, want);
     /* The host's info LOG is left alone. */
     cr_assert_eq(count_prefix(dir, "LOG"), logs);
     run_free(&r);
+    free(first);
     free(want);
     free(args);
     close_db(db, o, h);
@@ -348,8 +380,9 @@ static void edit_options(const char *dir, const char *from, const char *to)
     cr_assert_gt(edited, 0, "no %s in the OPTIONS files of %s", from, dir);
 }
 
-/* The tool never parses the DB's OPTIONS file, so objects it names that
- * are not registered in the tool's process do not matter. */
+/* Objects the DB's OPTIONS file names that are not registered in the
+ * tool's process do not stop it; but without the collector's options it
+ * cannot read a file that lacks the property, and says so with exit 4. */
 Test(inspect, options_naming_unregistered_objects_do_not_matter)
 {
     char *dir = lsnt_tmpdir("inspect"), *args;
@@ -363,16 +396,19 @@ Test(inspect, options_naming_unregistered_objects_do_not_matter)
     edit_options(dir, "LsnCollectorFactory", "NoSuchCollectorFactory");
     cr_assert(asprintf(&args, "'%s' --json", dir) > 0);
     r = inspect(dir, args);
-    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    cr_assert_eq(r.status, 4, "exit %d: %s", r.status, r.err);
     cr_assert_not_null(strstr(r.out, "{\"partition\": 7, \"durable_lsn\": 70}"),
                        "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\"files_unaccounted\": 1,"), "%s", r.out);
     run_free(&r);
     free(args);
     lsnt_rmdir(dir);
 }
 
-/* A collector with its own property name is read with --property; a
- * property of another format counts as corrupt and exits 3. */
+/* A collector's own property name is learnt from the database's options;
+ * --property names it for column families whose options do not say, and a
+ * property of another format there counts as corrupt, and leaves the file
+ * unaccounted for (exit 4). */
 Test(inspect, property_option_and_corrupt_files)
 {
     char *dir = lsnt_tmpdir("inspect"), *args, *err;
@@ -402,12 +438,14 @@ Test(inspect, property_option_and_corrupt_files)
     cr_assert(asprintf(&args, "'%s' --json", dir) > 0);
     r = inspect(dir, args);
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
-    cr_assert_not_null(strstr(r.out, "\"files_without_property\": 1,"), "%s",
+    cr_assert_not_null(strstr(r.out, "\"files_with_property\": 1,"), "%s",
                        r.out);
-    cr_assert_not_null(strstr(r.out, "\"partitions\": []"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "{\"partition\": 3, \"durable_lsn\": 33}"),
+                       "%s", r.out);
     run_free(&r);
     free(args);
 
+    edit_options(dir, "LsnCollectorFactory", "NoSuchCollectorFactory");
     cr_assert(asprintf(&args, "'%s' --json --property my.lsn", dir) > 0);
     r = inspect(dir, args);
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
@@ -422,8 +460,9 @@ Test(inspect, property_option_and_corrupt_files)
     cr_assert(asprintf(&args, "'%s' --json --property my.lsn.bad_values",
                        dir) > 0);
     r = inspect(dir, args);
-    cr_assert_eq(r.status, 3, "exit %d: %s", r.status, r.err);
+    cr_assert_eq(r.status, 4, "exit %d: %s", r.status, r.err);
     cr_assert_not_null(strstr(r.out, "\"files_corrupt\": 1,"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\"files_unaccounted\": 1,"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "\"partitions\": []"), "%s", r.out);
     run_free(&r);
     free(args);

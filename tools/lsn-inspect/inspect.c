@@ -1,6 +1,6 @@
 /* Reading a database the way recovery does, without its host: open it
- * read-only, list its live SSTs and apply each file's property to a private
- * tracker, counting per column family what every file held. */
+ * read-only and recover a private tracker from it, counting per column
+ * family what every live file held. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include "scratch.h"
@@ -95,6 +95,14 @@ static lsn_tracker_t *private_tracker(const char *property,
     return NULL;
 }
 
+static inspect_cf_t *find_cf(inspect_result_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncfs; i++)
+        if (!strcmp(r->cfs[i].name, name))
+            return &r->cfs[i];
+    return NULL;
+}
+
 static int cmp_part(const void *a, const void *b)
 {
     const inspect_partition_t *x = a, *y = b;
@@ -121,53 +129,60 @@ static int collect(void *arg, const char *cf, uint64_t partition,
     return 0;
 }
 
-static inspect_cf_t *find_cf(inspect_result_t *r, const char *name)
+/* Counts what recovery found in one file, for its column family. */
+static void count_file(void *arg, const lsn_tracker_file_t *f)
 {
-    for (size_t i = 0; i < r->ncfs; i++)
-        if (!strcmp(r->cfs[i].name, name))
-            return &r->cfs[i];
-    return NULL;
+    inspect_result_t *r = arg;
+    inspect_cf_t *c = find_cf(r, f->cf);
+    char **names;
+
+    if (!c)
+        return; /* a column family left out by --cf */
+    c->files++;
+    c->corrupt += f->corrupt;
+    c->bad_values += f->bad_values;
+    if (f->status != LSN_TRACKER_OK) {
+        c->unreadable++;
+        return;
+    }
+    switch (f->source) {
+    case LSN_TRACKER_FROM_PROPERTY:
+        c->with_property++;
+        return;
+    case LSN_TRACKER_FROM_FOREIGN:
+        c->foreign++;
+        c->unaccounted++;
+        return;
+    case LSN_TRACKER_FROM_KEYS:
+        c->scanned++;
+        if ((names = realloc(c->scanned_files,
+                             (c->scanned + 1) * sizeof(*names)))) {
+            c->scanned_files = names;
+            names[c->scanned - 1] = strdup(f->path);
+            names[c->scanned] = NULL;
+        }
+        break;
+    default:
+        c->unaccounted++;
+        break;
+    }
+    if (!f->corrupt)
+        c->without_property++;
 }
 
-/* Applies every live file's property to t and counts the outcomes. */
+/* Recovers t from every live file of db, as a host would after open, and
+ * collects what each file held. */
 static int read_live_files(rocksdb_t *db, const char *db_path,
                            lsn_tracker_t *t, inspect_result_t *r, char *err,
                            size_t errlen)
 {
-    const rocksdb_livefiles_t *lf = rocksdb_livefiles(db);
+    int rc = lsn_tracker_recover_report(t, db, db_path, count_file, r);
 
-    if (!lf) {
-        fail(err, errlen, "%s: cannot list live files", db_path);
+    if (rc != LSN_TRACKER_OK && rc != LSN_TRACKER_EIO) {
+        fail(err, errlen, "%s: recovery failed: %s", db_path,
+             lsn_tracker_strerror(rc));
         return -1;
     }
-    for (int i = 0, n = rocksdb_livefiles_count(lf); i < n; i++) {
-        const char *name = rocksdb_livefiles_name(lf, i);
-        inspect_cf_t *c =
-            find_cf(r, rocksdb_livefiles_column_family_name(lf, i));
-        char *path;
-
-        if (!c)
-            continue; /* a column family left out by --cf */
-        if (asprintf(&path, "%s%s%s", db_path, name[0] == '/' ? "" : "/",
-                     name) < 0) {
-            rocksdb_livefiles_destroy(lf);
-            fail(err, errlen, "out of memory");
-            return -1;
-        }
-        c->files++;
-        lsn_tracker_stats_t before = {.size = sizeof(before)}, after = before;
-        lsn_tracker_stats(t, &before);
-        switch (lsn_tracker_recover_sst(t, c->name, path)) {
-        case LSN_TRACKER_OK: c->with_property++; break;
-        case LSN_TRACKER_NOT_FOUND: c->without_property++; break;
-        case LSN_TRACKER_ECORRUPT: c->corrupt++; break;
-        default: c->unreadable++; break;
-        }
-        lsn_tracker_stats(t, &after);
-        c->bad_values += after.recovered_bad_values - before.recovered_bad_values;
-        free(path);
-    }
-    rocksdb_livefiles_destroy(lf);
     if (lsn_tracker_foreach(t, collect, r) != LSN_TRACKER_OK) {
         fail(err, errlen, "out of memory");
         return -1;
@@ -288,6 +303,9 @@ int inspect_run(const char *db_path, const char *property, const char *only,
 void inspect_free(inspect_result_t *r)
 {
     for (size_t i = 0; i < r->ncfs; i++) {
+        for (char **p = r->cfs[i].scanned_files; p && *p; p++)
+            free(*p);
+        free(r->cfs[i].scanned_files);
         free(r->cfs[i].name);
         free(r->cfs[i].parts);
     }

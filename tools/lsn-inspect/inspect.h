@@ -19,6 +19,10 @@ typedef struct inspect_cf {
     uint64_t without_property; /* ... written without the collector */
     uint64_t corrupt;          /* ... whose property was rejected */
     uint64_t unreadable;       /* ... that could not be read */
+    uint64_t scanned;          /* ... read key by key with the layout */
+    uint64_t unaccounted;      /* ... neither: no watermark from them */
+    uint64_t foreign;          /* ... whose property another layout wrote */
+    char **scanned_files;      /* paths of the files read key by key */
     uint64_t bad_values;       /* undecodable values the files report */
     inspect_partition_t *parts; /* sorted by partition */
     size_t nparts;

@@ -4,7 +4,10 @@
  * live SST files of a RocksDB database, without its host running.
  * Exit status: 0 all live files read; 1 the database could not be
  * inspected; 2 bad usage; 3 inspected, but some files were corrupt or
- * unreadable (the report says which column families). */
+ * unreadable (the report says which column families); 4 some live files
+ * could not be accounted for (no property of this layout, and no layout in
+ * the database's options to read their keys with), so no watermark can be
+ * established from them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,8 +20,9 @@ static int usage(FILE *f)
             "usage: lsn-inspect DB_PATH [--cf NAME] [--json] [--property NAME]\n"
             "  --cf NAME        only this column family\n"
             "  --json           machine-readable output\n"
-            "  --property NAME  the collector's property (default "
-            "lsn.max_applied)\n");
+            "  --property NAME  the property of column families whose options "
+            "do not name\n"
+            "                   the collector (default lsn.max_applied)\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -36,7 +40,7 @@ static int property_ok(const char *s)
 int main(int argc, char **argv)
 {
     const char *db = NULL, *cf = NULL, *property = "lsn.max_applied";
-    int json = 0, damaged = 0;
+    int json = 0, damaged = 0, unaccounted = 0;
     inspect_result_t r;
     char err[1024];
 
@@ -75,10 +79,12 @@ int main(int argc, char **argv)
         report_json(stdout, &r);
     else
         report_text(stdout, &r);
-    for (size_t i = 0; i < r.ncfs; i++)
+    for (size_t i = 0; i < r.ncfs; i++) {
         damaged |= r.cfs[i].corrupt || r.cfs[i].unreadable;
+        unaccounted |= r.cfs[i].unaccounted > 0;
+    }
     inspect_free(&r);
     if (fflush(stdout) != 0)
         return 1;
-    return damaged ? 3 : 0;
+    return unaccounted ? 4 : damaged ? 3 : 0;
 }

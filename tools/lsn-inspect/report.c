@@ -18,6 +18,17 @@ void report_text(FILE *f, const inspect_result_t *r)
                 " undecodable values\n",
                 c->name, c->files, c->with_property, c->without_property,
                 c->corrupt, c->unreadable, c->bad_values);
+        if (c->scanned) {
+            fprintf(f, "  read key by key (no usable property): %" PRIu64 "\n",
+                    c->scanned);
+            for (char **p = c->scanned_files; p && *p; p++)
+                fprintf(f, "    %s\n", *p);
+        }
+        if (c->unaccounted)
+            fprintf(f,
+                    "  NOT ACCOUNTED FOR: %" PRIu64 " files (%" PRIu64
+                    " of another layout); the watermarks below may lag\n",
+                    c->unaccounted, c->foreign);
         if (c->nparts == 0) {
             fprintf(f, "  no durable LSN recorded\n");
             continue;
@@ -63,9 +74,18 @@ void report_json(FILE *f, const inspect_result_t *r)
                 ",\n      \"files_corrupt\": %" PRIu64
                 ",\n      \"files_unreadable\": %" PRIu64
                 ",\n      \"bad_values\": %" PRIu64
-                ",\n      \"partitions\": [",
+                ",\n      \"files_scanned\": %" PRIu64
+                ",\n      \"files_unaccounted\": %" PRIu64
+                ",\n      \"files_foreign\": %" PRIu64
+                ",\n      \"scanned\": [",
                 c->files, c->with_property, c->without_property, c->corrupt,
-                c->unreadable, c->bad_values);
+                c->unreadable, c->bad_values, c->scanned, c->unaccounted,
+                c->foreign);
+        for (char **p = c->scanned_files; p && *p; p++) {
+            fprintf(f, "%s", p == c->scanned_files ? "" : ", ");
+            json_string(f, *p);
+        }
+        fprintf(f, "],\n      \"partitions\": [");
         for (size_t j = 0; j < c->nparts; j++)
             fprintf(f,
                     "%s\n        {\"partition\": %" PRIu64
