@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static lsnt_api_t api;
@@ -26,6 +27,37 @@ const char *lsnt_plugin_path(void)
         if (!api.field)                                                       \
             cr_assert_fail("dlsym %s: %s", name, dlerror());                  \
     } while (0)
+
+/* The 0.2 functions, looked up at their first call (see lsnt.h). */
+static int (*acquire_fn)(const char *, lsn_tracker_t **);
+static int (*flush_all_fn)(rocksdb_t *);
+
+static void *lazy_sym(void **slot, const char *name)
+{
+    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = dlsym(api.handle, name);
+        if (!f)
+            cr_assert_fail("dlsym %s: %s (the plugin does not export it)",
+                           name, dlerror());
+        __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+    }
+    return f;
+}
+
+static int lazy_acquire(const char *name, lsn_tracker_t **out)
+{
+    int (*f)(const char *, lsn_tracker_t **);
+    *(void **)&f = lazy_sym((void **)&acquire_fn, "lsn_tracker_acquire");
+    return f(name, out);
+}
+
+static int lazy_flush_all(rocksdb_t *db)
+{
+    int (*f)(rocksdb_t *);
+    *(void **)&f = lazy_sym((void **)&flush_all_fn, "lsn_tracker_flush_all");
+    return f(db);
+}
 
 static void load(void)
 {
@@ -47,6 +79,8 @@ static void load(void)
     SYM(recover, "lsn_tracker_recover");
     SYM(recover_sst, "lsn_tracker_recover_sst");
     SYM(stats, "lsn_tracker_stats");
+    api.acquire = lazy_acquire;
+    api.flush_all = lazy_flush_all;
 }
 
 const lsnt_api_t *lsnt_api(void)
@@ -220,4 +254,62 @@ uint64_t lsnt_persisted_plain(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
     }
     rocksdb_readoptions_destroy(ro);
     return r;
+}
+
+int lsnt_stats_until(const lsn_tracker_t *t, lsn_tracker_stats_t *st,
+                     int (*done)(const lsn_tracker_stats_t *, void *),
+                     void *arg)
+{
+    const struct timespec step = {0, 1000000};
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += LSNT_POLL_MS / 1000;
+    for (;;) {
+        memset(st, 0, sizeof(*st));
+        st->size = sizeof(*st);
+        cr_assert_eq(lsnt_api()->stats(t, st), LSN_TRACKER_OK);
+        if (done(st, arg))
+            return 1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec ||
+            (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+            return 0;
+        nanosleep(&step, NULL);
+    }
+}
+
+void lsnt_write_sst(const char *path, const rocksdb_options_t *o,
+                    const lsnt_kv_t *kv, size_t n)
+{
+    char *err = NULL;
+    rocksdb_envoptions_t *eo = rocksdb_envoptions_create();
+    rocksdb_sstfilewriter_t *w = rocksdb_sstfilewriter_create(eo, o);
+    rocksdb_sstfilewriter_open(w, path, &err);
+    cr_assert_null(err, "sst %s: %s", path, err);
+    for (size_t i = 0; i < n; i++) {
+        rocksdb_sstfilewriter_put(w, kv[i].k, kv[i].kl, kv[i].v, kv[i].vl,
+                                  &err);
+        cr_assert_null(err, "sst %s: %s", path, err);
+    }
+    rocksdb_sstfilewriter_finish(w, &err);
+    cr_assert_null(err, "sst %s: %s", path, err);
+    rocksdb_sstfilewriter_destroy(w);
+    rocksdb_envoptions_destroy(eo);
+}
+
+void lsnt_ingest(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
+                 const char *path, int behind)
+{
+    char *err = NULL;
+    const char *files[] = {path};
+    rocksdb_ingestexternalfileoptions_t *io =
+        rocksdb_ingestexternalfileoptions_create();
+    rocksdb_ingestexternalfileoptions_set_move_files(io, 1);
+    rocksdb_ingestexternalfileoptions_set_ingest_behind(io, behind);
+    if (cf)
+        rocksdb_ingest_external_file_cf(db, cf, files, 1, io, &err);
+    else
+        rocksdb_ingest_external_file(db, files, 1, io, &err);
+    cr_assert_null(err, "ingest %s: %s", path, err);
+    rocksdb_ingestexternalfileoptions_destroy(io);
 }

@@ -28,6 +28,11 @@ typedef struct lsnt_api {
     int (*recover)(lsn_tracker_t *, rocksdb_t *, const char *);
     int (*recover_sst)(lsn_tracker_t *, const char *, const char *);
     int (*stats)(const lsn_tracker_t *, lsn_tracker_stats_t *);
+    /* ABI 0.2. Resolved at the first call, so that a test that does not
+     * call them runs against a plugin that lacks them; the call aborts the
+     * test if the plugin does not export the function. */
+    int (*acquire)(const char *, lsn_tracker_t **);
+    int (*flush_all)(rocksdb_t *);
 } lsnt_api_t;
 
 /* dlopen()s the plugin (path fixed at build time, or $LSN_TRACKER_SO) and
@@ -75,5 +80,32 @@ void lsnt_flush(rocksdb_t *db, rocksdb_column_family_handle_t *cf);
  * (read_tier = kPersistedTier); 0 if absent. */
 uint64_t lsnt_persisted_plain(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
                               uint64_t partition, int *found);
+
+/* Polls t's stats into *st until done(st, arg) holds, for at most
+ * LSNT_POLL_MS (1 ms steps); returns done's last answer, and *st holds the
+ * stats it was given. For "the event has been seen" when there is no
+ * watermark to wait for: never a fixed sleep. */
+#define LSNT_POLL_MS 5000
+int lsnt_stats_until(const lsn_tracker_t *t, lsn_tracker_stats_t *st,
+                     int (*done)(const lsn_tracker_stats_t *, void *),
+                     void *arg);
+
+/* One key-value pair of an SST file to write; keys must come in order. */
+typedef struct lsnt_kv {
+    const char *k;
+    size_t kl;
+    const char *v;
+    size_t vl;
+} lsnt_kv_t;
+
+/* Writes an SST file at path with SstFileWriter and options o (whose
+ * collectors run on it, as in a flush). */
+void lsnt_write_sst(const char *path, const rocksdb_options_t *o,
+                    const lsnt_kv_t *kv, size_t n);
+/* Ingests one external SST file (moved, not copied) into cf (NULL:
+ * default); with behind set, at the bottom level with sequence number 0
+ * (the DB needs allow_ingest_behind). */
+void lsnt_ingest(rocksdb_t *db, rocksdb_column_family_handle_t *cf,
+                 const char *path, int behind);
 
 #endif
