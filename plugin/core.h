@@ -153,8 +153,9 @@ typedef struct lsn_db_ident {
 } lsn_db_ident_t;
 
 /* Binds t to the database db: the same incarnation as before, or a new one
- * (watermarks forgotten) when the tracker serves no open database or an
- * unsupervised one. *ticket identifies the incarnation for applies.
+ * when the tracker serves no open database (what was seeded since the last
+ * close stays) or an unsupervised one (forgotten). *ticket identifies the
+ * incarnation for applies.
  * LSN_TRACKER_EBUSY if t serves another open database (counted). */
 LSN_HIDDEN int lsn_tracker_bind(lsn_tracker_t *t, const lsn_db_ident_t *db,
                                 uint64_t *ticket);
@@ -167,6 +168,21 @@ LSN_HIDDEN void lsn_tracker_db_closed(const void *key);
  * as after a drop: trackers bound to that database forget the family. */
 LSN_HIDDEN void lsn_tracker_cf_gone(const void *key, const char *cf,
                                     uint32_t cf_id);
+/* Keeps the entries (malloc'ed; taken over) of a flush refused as unsafe
+ * until a flush of every family that began after it arrived. */
+LSN_HIDDEN void lsn_tracker_stash(lsn_tracker_t *t, uint64_t ticket,
+                                  const char *cf, uint32_t cf_id,
+                                  lsn_entry_t *e, size_t n);
+#define LSN_FLUSH_MARKS 16
+typedef struct lsn_flush_mark {
+    size_t n;
+    lsn_tracker_t *t[LSN_FLUSH_MARKS];
+    uint64_t ticket[LSN_FLUSH_MARKS], mark[LSN_FLUSH_MARKS];
+} lsn_flush_mark_t;
+/* Around a flush of every family of the database key: what was stashed
+ * before begin is applied at end if flushed is set. */
+LSN_HIDDEN void lsn_tracker_flush_begin(const void *key, lsn_flush_mark_t *m);
+LSN_HIDDEN void lsn_tracker_flush_end(lsn_flush_mark_t *m, int flushed);
 /* Applies a batch of (partition, lsn) of one column family within the
  * incarnation ticket: raises, counts and announces. An event of an older
  * incarnation or of a dropped family (lower ID) is counted and ignored.

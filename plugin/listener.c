@@ -237,9 +237,14 @@ void lsn_listener_on_event(lsn_listener_t *l, const lsn_event_info_t *ev)
         lsn_tracker_count(t, LSN_C_CORRUPT, 1);
         return;
     }
-    if ((why = refused(ev, &p)))
+    if ((why = refused(ev, &p))) {
         lsn_tracker_count(t, (enum lsn_counter)why, 1);
-    else if (lsn_tracker_apply(t, ticket, ev->cf, ev->cf_id, p.entries, p.n) ==
+        /* lsn_tracker_flush_all can make it safe later. */
+        if (why == LSN_C_UNSAFE_FLUSHES) {
+            lsn_tracker_stash(t, ticket, ev->cf, ev->cf_id, p.entries, p.n);
+            p.entries = NULL;
+        }
+    } else if (lsn_tracker_apply(t, ticket, ev->cf, ev->cf_id, p.entries, p.n) ==
                  LSN_TRACKER_OK &&
              p.n > 0 && ev->kind == LSN_EVENT_FLUSH)
         lsn_tracker_count(t, LSN_C_FLUSHES_WITH_LSN, 1);

@@ -108,7 +108,8 @@ int lsn_recovery_apply(lsn_recovery_t *r, lsn_tracker_t *t, uint64_t ticket)
 
     if (!e)
         return LSN_TRACKER_ENOMEM;
-    qsort(r->items, r->n, sizeof(item_t), by_read_order);
+    if (r->n) /* qsort(NULL, 0) is undefined */
+        qsort(r->items, r->n, sizeof(item_t), by_read_order);
     while (i < r->n) {
         uint32_t cf = r->items[i].cf;
         size_t m = 0;

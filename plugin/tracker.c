@@ -14,6 +14,17 @@
 
 #include "core.h"
 
+/* A flush refused as unsafe keeps what it held here until a flush of every
+ * family that began after it arrived makes it safe. */
+typedef struct stashed {
+    struct stashed *next;
+    uint64_t mark; /* stash_mark when it arrived */
+    uint32_t cf_id;
+    size_t n;
+    lsn_entry_t *e;
+    char cf[];
+} stashed_t;
+
 typedef struct cf_id {
     char *name;
     uint32_t id; /* LSN_CF_ID_UNKNOWN until an event names it */
@@ -33,6 +44,8 @@ struct lsn_tracker {
     int supervised;
     cf_id_t *cfs;
     size_t ncfs, capcfs;
+    stashed_t *stash;
+    uint64_t stash_mark;
     char property[LSN_PROPERTY_MAX + 1];
     lsn_notify_t *notify;
     _Atomic uint32_t open;
@@ -57,8 +70,19 @@ static void forget_cfs(lsn_tracker_t *t)
     t->ncfs = 0;
 }
 
+static void drop_stash(lsn_tracker_t *t)
+{
+    while (t->stash) {
+        stashed_t *x = t->stash;
+        t->stash = x->next;
+        free(x->e);
+        free(x);
+    }
+}
+
 static void tracker_free(lsn_tracker_t *t)
 {
+    drop_stash(t);
     lsn_store_free(t->store);
     lsn_notify_free(t->notify);
     pthread_mutex_destroy(&t->mu);
@@ -130,6 +154,12 @@ lsn_tracker_t *lsn_tracker_open(const char *name)
     return lsn_tracker_acquire(name, &t) == LSN_TRACKER_OK ? t : NULL;
 }
 
+/* Under registry_mu. */
+static void lsn_tracker_retain_locked(lsn_tracker_t *t)
+{
+    t->refs++;
+}
+
 void lsn_tracker_retain(lsn_tracker_t *t)
 {
     pthread_mutex_lock(&registry_mu);
@@ -172,6 +202,7 @@ static void end_incarnation(lsn_tracker_t *t)
 {
     lsn_store_clear(t->store);
     forget_cfs(t);
+    drop_stash(t);
     free(t->session);
     free(t->path);
     t->session = t->path = NULL;
@@ -204,7 +235,10 @@ int lsn_tracker_bind(lsn_tracker_t *t, const lsn_db_ident_t *db,
             free(path);
             rc = LSN_TRACKER_ENOMEM;
         } else {
-            end_incarnation(t);
+            /* What a closed database left was forgotten when it closed;
+             * what is here now was seeded for this one. */
+            if (atomic_load(&t->open))
+                end_incarnation(t);
             t->session = session;
             t->path = path;
             t->key = db->key;
@@ -307,6 +341,74 @@ static int claim_cf(lsn_tracker_t *t, const char *cf, uint32_t cf_id)
         lsn_store_clear_cf(t->store, cf);
     c->id = cf_id;
     return 1;
+}
+
+/* ---- flushes that may have left another family behind ---- */
+
+void lsn_tracker_stash(lsn_tracker_t *t, uint64_t ticket, const char *cf,
+                       uint32_t cf_id, lsn_entry_t *e, size_t n)
+{
+    stashed_t *x = malloc(sizeof(*x) + strlen(cf) + 1);
+
+    pthread_mutex_lock(&t->mu);
+    if (x && n && ticket == atomic_load(&t->generation)) {
+        strcpy(x->cf, cf);
+        x->mark = t->stash_mark;
+        x->cf_id = cf_id;
+        x->n = n;
+        x->e = e;
+        x->next = t->stash;
+        t->stash = x;
+        e = NULL;
+        x = NULL;
+    }
+    pthread_mutex_unlock(&t->mu);
+    free(x);
+    free(e);
+}
+
+static void mark(lsn_tracker_t *t, void *arg)
+{
+    lsn_flush_mark_t *m = arg;
+    if (m->n < LSN_FLUSH_MARKS) {
+        lsn_tracker_retain_locked(t);
+        m->t[m->n] = t;
+        m->ticket[m->n] = atomic_load(&t->generation);
+        m->mark[m->n++] = t->stash_mark++;
+    }
+}
+
+void lsn_tracker_flush_begin(const void *key, lsn_flush_mark_t *m)
+{
+    m->n = 0;
+    each_bound(key, mark, m);
+}
+
+void lsn_tracker_flush_end(lsn_flush_mark_t *m, int flushed)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        lsn_tracker_t *t = m->t[i];
+        stashed_t *ready = NULL, **pp, *x;
+
+        pthread_mutex_lock(&t->mu);
+        for (pp = &t->stash; (x = *pp);) {
+            if (flushed && x->mark <= m->mark[i]) {
+                *pp = x->next;
+                x->next = ready;
+                ready = x;
+            } else {
+                pp = &x->next;
+            }
+        }
+        pthread_mutex_unlock(&t->mu);
+        while ((x = ready)) {
+            ready = x->next;
+            lsn_tracker_apply(t, m->ticket[i], x->cf, x->cf_id, x->e, x->n);
+            free(x->e);
+            free(x);
+        }
+        lsn_tracker_close(t);
+    }
 }
 
 /* ---- raising ---- */
