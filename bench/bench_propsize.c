@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "bench_util.h"
-#include "core.h"
+#include "accum.h"
 
 static const char *collector =
     "table_properties_collectors={id=LsnCollectorFactory;key_prefix=4c};"

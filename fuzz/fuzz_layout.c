@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "accum.h"
+#include "property.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "core.h"
+#include "layout.h"
+#include "listener.h"
 #include "lsn_tracker.h"
 
 using namespace ROCKSDB_NAMESPACE;
@@ -48,12 +49,11 @@ static void CheckCollectors(const ColumnFamilyOptions &cf,
         if (std::string(f->Name()) != "LsnCollectorFactory")
             continue;
         lsn_layout_t l;
-        char err[512];
+        char err[LSN_OPTION_MAX + 256];
         lsn_layout_init(&l);
-        for (const char *name : {"key_prefix", "key_suffix", "partition_bytes",
-                                 "value_format", "value_offset", "property"})
-            CHECK(lsn_layout_set(&l, name, Get(*f, config, name).c_str(), err,
-                                 sizeof err) == 0);
+        for (const lsn_option_t *o = lsn_layout_options; o->name; o++)
+            CHECK(o->set(&l, Get(*f, config, o->name).c_str(), err,
+                         sizeof err) == 0);
         CHECK(lsn_layout_check(&l, err, sizeof err) == 0);
         (void)f->ToString();
     }
@@ -65,10 +65,12 @@ static void CheckListeners(const DBOptions &db, const ConfigOptions &config)
         CHECK(l != nullptr);
         if (std::string(l->Name()) != "LsnFlushListener")
             continue;
-        char err[512];
-        for (const char *name : {"tracker", "property"})
-            CHECK(lsn_listener_check(name, Get(*l, config, name).c_str(), err,
-                                     sizeof err) == 0);
+        lsn_listener_opts_t o;
+        char err[LSN_OPTION_MAX + 256];
+        lsn_listener_opts_init(&o);
+        for (const lsn_option_t *opt = lsn_listener_options; opt->name; opt++)
+            CHECK(opt->set(&o, Get(*l, config, opt->name).c_str(), err,
+                           sizeof err) == 0);
     }
 }
 

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "property.h"
+#include "varint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,9 +21,9 @@
 extern "C" {
 #endif
 
-#if defined(_WIN32)
-#define LSN_TRACKER_API __declspec(dllexport)
-#elif defined(__GNUC__)
+/* The library is built with hidden visibility; this marks what it exports.
+ * It builds on Linux with GCC or Clang only. */
+#if defined(__GNUC__)
 #define LSN_TRACKER_API __attribute__((visibility("default")))
 #else
 #define LSN_TRACKER_API

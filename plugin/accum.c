@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "accum.h"
+#include "property.h"
 
 struct lsn_accum {
     lsn_layout_t layout;

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core.h"
+#include "layout.h"
+#include "names.h"
+#include "varint.h"
 
 #define ERR(...) (snprintf(err, errlen, "LsnCollectorFactory: " __VA_ARGS__), -1)
 
@@ -62,59 +64,118 @@ static int parse_uint(const char *v, uint64_t max, uint64_t *out)
     return 0;
 }
 
-int lsn_property_name_ok(const char *s)
+static const char *const FORMATS[] = {"u64be", "u64le", "varint", "decimal"};
+
+#define L ((lsn_layout_t *)obj)
+#define CL ((const lsn_layout_t *)obj)
+
+static int set_prefix(void *obj, const char *v, char *err, size_t errlen)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > LSN_PROPERTY_MAX)
-        return 0;
-    for (; *s; s++)
-        if (*s <= ' ' || *s > '~' || strchr(";{}=:", *s))
-            return 0;
-    return 1;
+    return parse_hex("key_prefix", v, L->prefix, &L->prefix_len, err, errlen);
 }
+
+static int set_suffix(void *obj, const char *v, char *err, size_t errlen)
+{
+    return parse_hex("key_suffix", v, L->suffix, &L->suffix_len, err, errlen);
+}
+
+static int set_width(void *obj, const char *v, char *err, size_t errlen)
+{
+    uint64_t u;
+    if (parse_uint(v, 8, &u) || (u != 0 && u != 1 && u != 2 && u != 4 && u != 8))
+        return ERR("partition_bytes: must be 0, 1, 2, 4 or 8: '%s'", v);
+    L->partition_bytes = (unsigned)u;
+    return 0;
+}
+
+static int set_format(void *obj, const char *v, char *err, size_t errlen)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(v, FORMATS[i])) {
+            L->format = (lsn_format_t)i;
+            return 0;
+        }
+    return ERR("value_format: must be u64be, u64le, varint or decimal: '%s'", v);
+}
+
+static int set_offset(void *obj, const char *v, char *err, size_t errlen)
+{
+    uint64_t u;
+    if (parse_uint(v, LSN_VALUE_OFFSET_MAX, &u))
+        return ERR("value_offset: not a number from 0 to %d: '%s'",
+                   LSN_VALUE_OFFSET_MAX, v);
+    L->value_offset = (size_t)u;
+    return 0;
+}
+
+static int set_property(void *obj, const char *v, char *err, size_t errlen)
+{
+    if (lsn_property_name_check("LsnCollectorFactory", v, err, errlen))
+        return -1;
+    strcpy(L->property, v);
+    return 0;
+}
+
+static void put_hex(const uint8_t *b, size_t n, char *out, size_t cap)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < cap; i++) {
+        out[k++] = digits[b[i] >> 4];
+        out[k++] = digits[b[i] & 15];
+    }
+    out[k] = 0;
+}
+
+static void get_prefix(const void *obj, char *out, size_t n)
+{
+    put_hex(CL->prefix, CL->prefix_len, out, n);
+}
+
+static void get_suffix(const void *obj, char *out, size_t n)
+{
+    put_hex(CL->suffix, CL->suffix_len, out, n);
+}
+
+static void get_width(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%u", CL->partition_bytes);
+}
+
+static void get_format(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%s", FORMATS[CL->format]);
+}
+
+static void get_offset(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%zu", CL->value_offset);
+}
+
+static void get_property(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%s", CL->property);
+}
+
+/* Every option of LsnCollectorFactory: the adapter builds RocksDB's
+ * registration, serialization and comparison from this table. */
+const lsn_option_t lsn_layout_options[] = {
+    {"key_prefix", set_prefix, get_prefix},
+    {"partition_bytes", set_width, get_width},
+    {"key_suffix", set_suffix, get_suffix},
+    {"value_format", set_format, get_format},
+    {"value_offset", set_offset, get_offset},
+    {"property", set_property, get_property},
+    {NULL, NULL, NULL},
+};
 
 int lsn_layout_set(lsn_layout_t *l, const char *name, const char *value,
                    char *err, size_t errlen)
 {
-    uint64_t u;
-
-    if (!strcmp(name, "key_prefix"))
-        return parse_hex(name, value, l->prefix, &l->prefix_len, err, errlen);
-    if (!strcmp(name, "key_suffix"))
-        return parse_hex(name, value, l->suffix, &l->suffix_len, err, errlen);
-    if (!strcmp(name, "partition_bytes")) {
-        if (parse_uint(value, 8, &u) || (u != 0 && u != 1 && u != 2 && u != 4 &&
-                                         u != 8))
-            return ERR("partition_bytes: must be 0, 1, 2, 4 or 8: '%s'", value);
-        l->partition_bytes = (unsigned)u;
-        return 0;
-    }
-    if (!strcmp(name, "value_format")) {
-        static const char *const names[] = {"u64be", "u64le", "varint",
-                                            "decimal"};
-        for (int i = 0; i < 4; i++)
-            if (!strcmp(value, names[i])) {
-                l->format = (lsn_format_t)i;
-                return 0;
-            }
-        return ERR("value_format: must be u64be, u64le, varint or decimal: "
-                   "'%s'", value);
-    }
-    if (!strcmp(name, "value_offset")) {
-        if (parse_uint(value, LSN_VALUE_OFFSET_MAX, &u))
-            return ERR("value_offset: not a number from 0 to %d: '%s'",
-                       LSN_VALUE_OFFSET_MAX, value);
-        l->value_offset = (size_t)u;
-        return 0;
-    }
-    if (!strcmp(name, "property")) {
-        if (!lsn_property_name_ok(value))
-            return ERR("property: must be 1 to %d printable characters "
-                       "without spaces or ;{}=: : '%s'", LSN_PROPERTY_MAX, value);
-        strcpy(l->property, value);
-        return 0;
-    }
-    return ERR("unknown option: '%s'", name);
+    const lsn_option_t *o = lsn_option_find(lsn_layout_options, name);
+    if (!o)
+        return ERR("unknown option: '%s'", name);
+    return o->set(l, value, err, errlen);
 }
 
 int lsn_layout_check(const lsn_layout_t *l, char *err, size_t errlen)
@@ -221,13 +282,3 @@ uint64_t lsn_layout_fingerprint(const lsn_layout_t *l)
     return h ? h : 1;
 }
 
-int lsn_tracker_name_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > LSN_TRACKER_NAME_MAX || s[0] == ' ' || s[n - 1] == ' ')
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s < ' ' || *s == 0x7f || strchr(":;{}", *s))
-            return 0;
-    return 1;
-}

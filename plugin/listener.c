@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "listener.h"
+#include "names.h"
+#include "property.h"
 
 typedef struct binding {
     struct binding *next;
@@ -67,58 +69,66 @@ void lsn_listener_free(lsn_listener_t *l)
     free(l);
 }
 
-int lsn_listener_check(const char *name, const char *value, char *err,
-                       size_t errlen)
+void lsn_listener_opts_init(lsn_listener_opts_t *o)
 {
-    if (!strcmp(name, "property")) {
-        if (lsn_property_name_ok(value))
-            return 0;
-        snprintf(err, errlen,
-                 "LsnFlushListener: property: must be 1 to %d printable "
-                 "characters without spaces or ;{}=: : '%s'",
-                 LSN_PROPERTY_MAX, value);
-        return -1;
-    }
-    if (!strcmp(name, "tracker")) {
-        /* Empty means "the DB path". */
-        if (!*value || lsn_tracker_name_ok(value))
-            return 0;
-        snprintf(err, errlen,
-                 "LsnFlushListener: tracker: must be at most %d characters, "
-                 "without ;{}: or surrounding spaces: '%s'",
-                 LSN_TRACKER_NAME_MAX, value);
-        return -1;
-    }
-    snprintf(err, errlen, "LsnFlushListener: unknown option: '%s'", name);
-    return -1;
+    o->tracker[0] = 0;
+    strcpy(o->property, LSN_DEFAULT_PROPERTY);
 }
 
-int lsn_listener_configure(lsn_listener_t *l, const char *tracker,
-                           const char *property, char *err, size_t errlen)
+#define O ((lsn_listener_opts_t *)obj)
+#define CO ((const lsn_listener_opts_t *)obj)
+
+static int set_tracker(void *obj, const char *v, char *err, size_t errlen)
 {
-    if (lsn_listener_check("tracker", tracker, err, errlen) ||
-        lsn_listener_check("property", property, err, errlen))
+    /* Empty means "the DB path". */
+    if (*v && lsn_tracker_name_check("LsnFlushListener", v, err, errlen))
         return -1;
+    strcpy(O->tracker, v);
+    return 0;
+}
+
+static int set_property(void *obj, const char *v, char *err, size_t errlen)
+{
+    if (lsn_property_name_check("LsnFlushListener", v, err, errlen))
+        return -1;
+    strcpy(O->property, v);
+    return 0;
+}
+
+static void get_tracker(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%s", CO->tracker);
+}
+
+static void get_property(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%s", CO->property);
+}
+
+const lsn_option_t lsn_listener_options[] = {
+    {"tracker", set_tracker, get_tracker},
+    {"property", set_property, get_property},
+    {NULL, NULL, NULL},
+};
+
+int lsn_listener_configure(lsn_listener_t *l, const lsn_listener_opts_t *o,
+                           char *err, size_t errlen)
+{
     pthread_mutex_lock(&l->mu);
     unbind_all(l);
-    strcpy(l->property, property);
-    if (*tracker) {
-        l->named = lsn_tracker_open(tracker);
+    strcpy(l->property, o->property);
+    if (o->tracker[0]) {
+        l->named = lsn_tracker_open_any(o->tracker);
         if (!l->named) {
             pthread_mutex_unlock(&l->mu);
             snprintf(err, errlen, "LsnFlushListener: tracker: out of memory: "
-                     "'%s'", tracker);
+                     "'%s'", o->tracker);
             return -1;
         }
         lsn_tracker_listener_bound(l->named, 1, l->property);
     }
     pthread_mutex_unlock(&l->mu);
     return 0;
-}
-
-const char *lsn_listener_property(const lsn_listener_t *l)
-{
-    return l->property;
 }
 
 /* The tracker serving db, with the binding made on first sight; NULL if

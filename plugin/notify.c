@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "notify.h"
 
 typedef struct sub {
     uint64_t id;
@@ -142,7 +142,7 @@ static int enter(lsn_notify_t *n)
     return pthread_mutex_trylock(&n->dispatch_mu) == 0 ? 1 : -1;
 }
 
-int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
+int lsn_notify_wait(lsn_notify_t *n, const lsn_store_t *s, const char *cf,
                     uint64_t partition, uint64_t target, int64_t timeout_ms,
                     uint64_t *lsn)
 {
@@ -161,7 +161,7 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
     }
     pthread_mutex_lock(&n->wait_mu);
     for (;;) {
-        if (lsn_tracker_get(t, cf, partition, &cur) == LSN_TRACKER_OK &&
+        if (lsn_store_get(s, cf, partition, &cur) == LSN_TRACKER_OK &&
             cur >= target)
             break;
         if (timeout_ms == 0) {
@@ -172,7 +172,7 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_tracker_t *t, const char *cf,
             pthread_cond_wait(&n->wait_cv, &n->wait_mu);
         } else if (pthread_cond_timedwait(&n->wait_cv, &n->wait_mu,
                                           &deadline) == ETIMEDOUT) {
-            if (lsn_tracker_get(t, cf, partition, &cur) == LSN_TRACKER_OK &&
+            if (lsn_store_get(s, cf, partition, &cur) == LSN_TRACKER_OK &&
                 cur >= target)
                 break;
             rc = LSN_TRACKER_TIMEOUT;

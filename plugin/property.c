@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "property.h"
+#include "varint.h"
 
 size_t lsn_prop_bound(size_t n)
 {

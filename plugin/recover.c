@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "recover.h"
 
 typedef struct item {
     uint32_t cf;   /* index into cfs */

@@ -1,5 +1,5 @@
-/* Version, status strings and registration: the library's front door. */
-#include "core.h"
+/* Version and status strings. */
+#include "common.h"
 
 const char *lsn_tracker_version(void)
 {
@@ -23,19 +23,11 @@ const char *lsn_tracker_strerror(int status)
         return "file could not be read";
     case LSN_TRACKER_ECORRUPT:
         return "property did not decode";
+    case LSN_TRACKER_EBUSY:
+        return "tracker serves another open database";
+    case LSN_TRACKER_EDB:
+        return "RocksDB returned an error";
     default:
         return "unknown status";
     }
-}
-
-int lsn_tracker_register(void)
-{
-    return lsn_shim_register();
-}
-
-/* RocksDB parses options at run time against its default registry, so
- * loading the library is all a host has to do. */
-__attribute__((constructor)) static void lsn_tracker_load(void)
-{
-    lsn_shim_register();
 }

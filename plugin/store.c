@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "store.h"
 
 #define EMPTY UINT64_MAX
 #define PAGE_BITS 9 /* 512 partitions: 4 KiB of LSNs and 64 B of bits */

@@ -12,7 +12,11 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "core.h"
+#include "names.h"
+#include "notify.h"
+#include "property.h"
+#include "store.h"
+#include "tracker.h"
 
 /* A flush refused as unsafe keeps what it held here until a flush of every
  * family that began after it arrived makes it safe. */
@@ -572,8 +576,8 @@ int lsn_tracker_wait(lsn_tracker_t *t, const char *cf, uint64_t partition,
     if (timeout_ms != 0 && lsn_notify_in_any_callback())
         return LSN_TRACKER_EINVAL;
     lsn_tracker_retain(t);
-    rc = lsn_notify_wait(t->notify, t, CF(cf), partition, target, timeout_ms,
-                         lsn);
+    rc = lsn_notify_wait(t->notify, t->store, CF(cf), partition, target,
+                         timeout_ms, lsn);
     lsn_tracker_close(t);
     return rc;
 }

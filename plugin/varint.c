@@ -1,5 +1,5 @@
 /* LEB128, as used by the property format and the varint value format. */
-#include "core.h"
+#include "varint.h"
 
 size_t lsn_varint_put(uint8_t *out, uint64_t v)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "layout.h"
 #include "lsnt.h"
 
 /* fuzz_layout: a value exactly value_offset bytes long left nothing to

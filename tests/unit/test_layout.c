@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core.h"
+#include "layout.h"
 
 static lsn_layout_t layout(const char *const *kv)
 {

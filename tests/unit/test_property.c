@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "accum.h"
+#include "property.h"
 
 #define FP 0x0807060504030201ull
 

@@ -1,19 +1,29 @@
-// The C++ side of the plugin: RocksDB's collector and listener classes,
-// adapted to the C core, and what recovery needs of RocksDB. Internal.
-#ifndef LSN_SHIM_H
-#define LSN_SHIM_H
+// The RocksDB adapter: RocksDB's collector and listener classes on top of
+// the C core, what recovery needs of RocksDB, and registration. Nothing in
+// the C core calls into this folder; it calls the core.
+#ifndef LSN_ADAPTER_H
+#define LSN_ADAPTER_H
 
 #include <rocksdb/db.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/table_properties.h>
+#include <rocksdb/utilities/options_type.h>
 #include <rocksdb/version.h>
 
 #include <map>
 #include <string>
+#include <unordered_map>
 
-#include "core.h"
+#include "accum.h"
+#include "layout.h"
+#include "listener.h"
+#include "names.h"
+#include "notify.h"
+#include "property.h"
+#include "recover.h"
+#include "tracker.h"
 
-namespace lsn_shim {
+namespace lsn_adapter {
 
 using namespace ROCKSDB_NAMESPACE;
 
@@ -22,18 +32,20 @@ using namespace ROCKSDB_NAMESPACE;
 constexpr bool kManualAtomicFlushIsPartial =
     ROCKSDB_MAJOR < 8 || (ROCKSDB_MAJOR == 8 && ROCKSDB_MINOR < 1);
 
-struct CollectorOptions {
-    std::string key_prefix, key_suffix;
-    std::string partition_bytes = "8";
-    std::string value_format = "u64be";
-    std::string value_offset = "0";
-    std::string property = LSN_DEFAULT_PROPERTY;
-};
+using OptionMap = std::unordered_map<std::string, OptionTypeInfo>;
+using StringMap = std::unordered_map<std::string, std::string>;
 
-struct ListenerOptions {
-    std::string tracker;
-    std::string property = LSN_DEFAULT_PROPERTY;
-};
+// RocksDB's registration of a C option table (see names.h): each value is
+// parsed once, by the core, into the object's typed fields; serialization
+// and comparison print it back.
+OptionMap MakeOptionMap(const lsn_option_t *table);
+// "Class{name=value;...}" from the same table.
+std::string Describe(const char *cls, const lsn_option_t *table,
+                     const void *obj);
+// Refuses a field the table does not have, naming the object and field
+// (RocksDB's own message names neither).
+Status RejectUnknown(const char *cls, const OptionMap &known,
+                     const ConfigOptions &config, const StringMap &map);
 
 class LsnCollectorFactory : public TablePropertiesCollectorFactory {
   public:
@@ -47,13 +59,10 @@ class LsnCollectorFactory : public TablePropertiesCollectorFactory {
     const lsn_layout_t *layout() const { return valid_ ? &layout_ : nullptr; }
 
   protected:
-    Status ConfigureOptions(
-        const ConfigOptions &config,
-        const std::unordered_map<std::string, std::string> &map,
-        std::unordered_map<std::string, std::string> *unused) override;
+    Status ConfigureOptions(const ConfigOptions &config, const StringMap &map,
+                            StringMap *unused) override;
 
   private:
-    CollectorOptions opts_;
     lsn_layout_t layout_;
     bool valid_ = false;
 };
@@ -71,22 +80,20 @@ class LsnFlushListener : public EventListener {
     lsn_listener_t *core() const { return l_; }
 
   protected:
-    Status ConfigureOptions(
-        const ConfigOptions &config,
-        const std::unordered_map<std::string, std::string> &map,
-        std::unordered_map<std::string, std::string> *unused) override;
+    Status ConfigureOptions(const ConfigOptions &config, const StringMap &map,
+                            StringMap *unused) override;
 
   private:
     void Deliver(lsn_event_info_t *ev, DB *db, const TableProperties &tp);
-    ListenerOptions opts_;
+    lsn_listener_opts_t opts_;
     lsn_listener_t *l_;
 };
 
-// Who a database is, as the C core's lsn_db_ident_t; owns the strings.
+// Who a database is, as the core's lsn_db_ident_t; owns the strings.
 struct DbIdent {
     std::string session, path;
     lsn_db_ident_t c;
-    explicit DbIdent(DB *db, bool supervised);
+    DbIdent(DB *db, bool supervised);
 };
 
 // Our objects in a set of options, without RTTI: by name, then static_cast
@@ -101,13 +108,16 @@ template <typename T, typename Ptr> T *Ours(const Ptr &p)
 // The layout each column family of the database at path is configured
 // with, from its newest OPTIONS file: the database's own word, whether or
 // not a flush happened in this process. Families without the collector
-// (or whose OPTIONS list RocksDB 7.8.3 dropped) are absent.
+// (or whose list RocksDB 7.8.3 could not read back) are absent.
 struct FamilyLayout {
     lsn_layout_t layout;
-    ColumnFamilyOptions options;
+    ColumnFamilyOptions options; // what reading an SST needs: the comparator
 };
 std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
                                                  Env *env);
+
+const std::string *FindProperty(const TableProperties &tp,
+                                const std::string &name);
 
 // The RocksDB handle inside the C API's rocksdb_t: c.cc declares it as a
 // struct holding only DB* rep, in every release this library builds with.
@@ -116,6 +126,6 @@ inline DB *Unwrap(rocksdb_t *db)
     return db ? *reinterpret_cast<DB **>(db) : nullptr;
 }
 
-} // namespace lsn_shim
+} // namespace lsn_adapter
 
 #endif

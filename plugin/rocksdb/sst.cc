@@ -1,7 +1,7 @@
 // What recovery needs of RocksDB: the layouts a database is configured with,
 // what a live SST file says (its property, or its keys read one by one),
-// and the walk over an open database's live files. The merge and the
-// raising are the C core's.
+// the walk over an open database's live files, and the flush of every
+// family. The merge and the raising are the C core's.
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/utilities/options_util.h>
 
@@ -12,9 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include "shim.h"
+#include "adapter.h"
 
-namespace lsn_shim {
+namespace lsn_adapter {
 
 std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
                                                  Env *env)
@@ -93,12 +93,6 @@ int Scan(SstFileReader &reader, const lsn_layout_t &l, FileLsns *out)
     return LSN_TRACKER_OK;
 }
 
-const std::string *Find(const TableProperties &tp, const std::string &name)
-{
-    auto it = tp.user_collected_properties.find(name);
-    return it == tp.user_collected_properties.end() ? nullptr : &it->second;
-}
-
 // Reads one SST: its property if it is ours and of layout l (any version-1
 // or version-2 property when l is null), else its keys when l is known.
 int ReadSst(const std::string &path, const ColumnFamilyOptions *cfo,
@@ -115,7 +109,7 @@ int ReadSst(const std::string &path, const ColumnFamilyOptions *cfo,
     if (tp->column_family_id !=
         TablePropertiesCollectorFactory::Context::kUnknownColumnFamily)
         out->cf_id = static_cast<uint32_t>(tp->column_family_id);
-    if (const std::string *prop = Find(*tp, property)) {
+    if (const std::string *prop = FindProperty(*tp, property)) {
         lsn_prop_t p;
         int rc = lsn_prop_decode(reinterpret_cast<const uint8_t *>(prop->data()),
                                  prop->size(), &p);
@@ -134,7 +128,7 @@ int ReadSst(const std::string &path, const ColumnFamilyOptions *cfo,
             std::free(p.entries);
             out->source = Source::kProperty;
             if (const std::string *bad =
-                    Find(*tp, property + LSN_BAD_VALUES_SUFFIX)) {
+                    FindProperty(*tp, property + LSN_BAD_VALUES_SUFFIX)) {
                 out->has_bad = true;
                 if (lsn_prop_decode_count(
                         reinterpret_cast<const uint8_t *>(bad->data()),
@@ -271,9 +265,9 @@ bool SameDirectory(const char *a, const std::string &b)
 }
 
 } // namespace
-} // namespace lsn_shim
+} // namespace lsn_adapter
 
-using namespace lsn_shim;
+using namespace lsn_adapter;
 
 extern "C" int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
                                    const char *db_path)
