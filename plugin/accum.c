@@ -18,11 +18,6 @@ struct lsn_accum {
     uint64_t max_lsn;
 };
 
-static size_t slot_of(uint64_t partition, size_t cap)
-{
-    return (size_t)((partition * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-}
-
 lsn_accum_t *lsn_accum_new(const lsn_layout_t *l)
 {
     lsn_accum_t *a = calloc(1, sizeof(*a));
@@ -55,7 +50,7 @@ static int grow(lsn_accum_t *a)
     for (size_t i = 0; i < a->cap; i++) {
         if (!a->used[i])
             continue;
-        size_t j = slot_of(a->slots[i].partition, ncap);
+        size_t j = lsn_slot_of(a->slots[i].partition, ncap);
         while (nu[j])
             j = (j + 1) & (ncap - 1);
         nu[j] = 1;
@@ -90,7 +85,7 @@ int lsn_accum_add(lsn_accum_t *a, const uint8_t *key, size_t klen,
     }
     if ((a->count + 1) * 2 > a->cap && grow(a) != 0)
         return -1;
-    for (i = slot_of(partition, a->cap); a->used[i];
+    for (i = lsn_slot_of(partition, a->cap); a->used[i];
          i = (i + 1) & (a->cap - 1)) {
         if (a->slots[i].partition == partition) {
             if (lsn > a->slots[i].lsn)

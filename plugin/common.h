@@ -19,6 +19,13 @@ extern "C" {
 #define LSN_PROP_VERSION 2
 #define LSN_CF_ID_UNKNOWN UINT32_MAX
 
+/* The home slot of a partition in an open-addressing table of cap (a power
+ * of two) slots: Fibonacci hashing, whose high bits spread dense ids. */
+static inline size_t lsn_slot_of(uint64_t partition, size_t cap)
+{
+    return (size_t)((partition * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
 /* One partition's applied LSN. */
 typedef struct lsn_entry {
     uint64_t partition;

@@ -58,11 +58,6 @@ struct lsn_store {
     _Atomic uint64_t entries;
 };
 
-static size_t slot_of(uint64_t partition, size_t cap)
-{
-    return (size_t)((partition * 0x9E3779B97F4A7C15ull) >> 29) & (cap - 1);
-}
-
 static table_t *table_new(size_t cap)
 {
     table_t *t = malloc(sizeof(*t) + cap * sizeof(slot_t));
@@ -142,7 +137,7 @@ static cf_t *add_cf(lsn_store_t *s, const char *name)
 
 static void put_slot(table_t *t, uint64_t partition, uint64_t lsn)
 {
-    size_t i = slot_of(partition, t->cap);
+    size_t i = lsn_slot_of(partition, t->cap);
     while (atomic_load_explicit(&t->slots[i].partition, memory_order_relaxed) !=
            EMPTY)
         i = (i + 1) & (t->cap - 1);
@@ -169,6 +164,15 @@ static table_t *grow(cf_t *c, table_t *old)
     return t;
 }
 
+/* A known partition: only ever up. 1 if it moved. */
+static int raise_cell(_Atomic uint64_t *cell, uint64_t lsn)
+{
+    if (lsn <= atomic_load_explicit(cell, memory_order_relaxed))
+        return 0;
+    atomic_store_explicit(cell, lsn, memory_order_relaxed);
+    return 1;
+}
+
 static int raise_dense(lsn_store_t *s, cf_t *c, uint64_t partition,
                        uint64_t lsn)
 {
@@ -188,12 +192,8 @@ static int raise_dense(lsn_store_t *s, cf_t *c, uint64_t partition,
     }
     uint64_t bits = atomic_load_explicit(&pg->present[i >> 6],
                                          memory_order_relaxed);
-    if (bits & bit) {
-        if (lsn <= atomic_load_explicit(&pg->lsn[i], memory_order_relaxed))
-            return 0;
-        atomic_store_explicit(&pg->lsn[i], lsn, memory_order_relaxed);
-        return 1;
-    }
+    if (bits & bit)
+        return raise_cell(&pg->lsn[i], lsn);
     atomic_store_explicit(&pg->lsn[i], lsn, memory_order_relaxed);
     atomic_store_explicit(&pg->present[i >> 6], bits | bit,
                           memory_order_release);
@@ -213,28 +213,19 @@ int lsn_store_raise(lsn_store_t *s, const char *cf, uint64_t partition,
     if (partition < DENSE_LIMIT)
         return raise_dense(s, c, partition, lsn);
     if (partition == EMPTY) {
-        if (atomic_load_explicit(&c->has_max, memory_order_relaxed)) {
-            if (lsn <= atomic_load_explicit(&c->max_lsn, memory_order_relaxed))
-                return 0;
-            atomic_store_explicit(&c->max_lsn, lsn, memory_order_relaxed);
-            return 1;
-        }
+        if (atomic_load_explicit(&c->has_max, memory_order_relaxed))
+            return raise_cell(&c->max_lsn, lsn);
         atomic_store_explicit(&c->max_lsn, lsn, memory_order_relaxed);
         atomic_store_explicit(&c->has_max, 1, memory_order_release);
         atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
         return 1;
     }
     t = atomic_load_explicit(&c->table, memory_order_relaxed);
-    for (i = slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
+    for (i = lsn_slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
         uint64_t p = atomic_load_explicit(&t->slots[i].partition,
                                           memory_order_relaxed);
-        if (p == partition) {
-            if (lsn <= atomic_load_explicit(&t->slots[i].lsn,
-                                            memory_order_relaxed))
-                return 0;
-            atomic_store_explicit(&t->slots[i].lsn, lsn, memory_order_relaxed);
-            return 1;
-        }
+        if (p == partition)
+            return raise_cell(&t->slots[i].lsn, lsn);
         if (p == EMPTY)
             break;
     }
@@ -272,7 +263,7 @@ int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
         return LSN_TRACKER_OK;
     }
     t = atomic_load_explicit(&c->table, memory_order_acquire);
-    for (size_t i = slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
+    for (size_t i = lsn_slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
         uint64_t p = atomic_load_explicit(&t->slots[i].partition,
                                           memory_order_acquire);
         if (p == partition) {
