@@ -10,7 +10,10 @@
  * handle type rocksdb_t, declared here as an incomplete type.
  *
  * Every function returns an int status (LSN_TRACKER_OK or one of the codes
- * below) unless documented otherwise. All functions are thread-safe.
+ * below) unless documented otherwise, and its comment lists every status it
+ * can return. All functions are thread-safe. Any of them may be called from
+ * inside a subscriber callback, on any tracker, and returns: those that
+ * would raise a watermark or block return LSN_TRACKER_EINVAL there.
  */
 #ifndef LSN_TRACKER_H
 #define LSN_TRACKER_H
@@ -48,7 +51,10 @@ extern "C" {
 #define LSN_TRACKER_EBUSY (-5)   /* the tracker serves another open database */
 #define LSN_TRACKER_EDB (-6)     /* RocksDB returned an error */
 
-/* The tracker: the durable watermarks of one database, shared by name. */
+/* The tracker: the durable watermarks of one database, shared by name. It
+ * serves one incarnation of one open database at a time (one open, as
+ * RocksDB's DB session tells it) and forgets it when that database closes;
+ * column families are told apart by ID, not name. */
 typedef struct lsn_tracker lsn_tracker_t;
 
 /* RocksDB's C API database handle (rocksdb/c.h). */
@@ -112,8 +118,9 @@ LSN_TRACKER_API int lsn_tracker_register(void);
 /* Returns the tracker called name, creating it if no listener or host holds
  * it yet, and takes a reference on it; release it with lsn_tracker_close.
  * The name is the listener's tracker option, or the DB path as given to
- * Open when that option is not set. Returns NULL if name is NULL or empty,
- * or if memory runs out. */
+ * Open when that option is not set. Returns NULL for a name an options
+ * string cannot carry (see lsn_tracker_acquire, which says why) or if
+ * memory runs out. */
 LSN_TRACKER_API lsn_tracker_t *lsn_tracker_open(const char *name);
 
 /* Like lsn_tracker_open, but tells why it failed: stores the tracker in *out
@@ -129,51 +136,63 @@ LSN_TRACKER_API int lsn_tracker_acquire(const char *name, lsn_tracker_t **out);
 LSN_TRACKER_API void lsn_tracker_close(lsn_tracker_t *t);
 
 /* Reads the durable watermark of partition in column family cf (NULL means
- * "default") into *lsn. Returns LSN_TRACKER_NOT_FOUND, leaving *lsn alone,
- * if nothing durable is known for that pair. Never blocks, not even behind
- * a flush being applied. */
+ * "default") into *lsn. Never blocks, not even behind a flush being applied.
+ * Returns LSN_TRACKER_OK; LSN_TRACKER_NOT_FOUND, leaving *lsn alone, if
+ * nothing durable is known for that pair in the incarnation the tracker
+ * serves; LSN_TRACKER_EINVAL if t or lsn is NULL. */
 LSN_TRACKER_API int lsn_tracker_get(const lsn_tracker_t *t, const char *cf,
                                     uint64_t partition, uint64_t *lsn);
 
 /* Waits until the watermark of (cf, partition) is at least target, then
- * stores it in *lsn (which may be NULL) and returns LSN_TRACKER_OK. Gives up
- * with LSN_TRACKER_TIMEOUT after timeout_ms milliseconds; a negative timeout
- * waits forever and 0 only checks. */
+ * stores it in *lsn (which may be NULL). A negative timeout_ms waits
+ * forever, 0 only checks. Returns LSN_TRACKER_OK; LSN_TRACKER_TIMEOUT after
+ * timeout_ms milliseconds; LSN_TRACKER_EINVAL if t is NULL, or for a
+ * non-zero timeout from inside a subscriber callback, where waiting would
+ * hold up the very announcement. */
 LSN_TRACKER_API int lsn_tracker_wait(lsn_tracker_t *t, const char *cf,
                                      uint64_t partition, uint64_t target,
                                      int64_t timeout_ms, uint64_t *lsn);
 
 /* Registers fn to be called with every raised watermark, once per raise, on
  * RocksDB's background thread that applied it (or the host thread calling
- * seed or recover); fn must not block. The subscription id goes to
- * *subscription. */
+ * seed, recover or flush_all); fn must not block. The subscription id goes
+ * to *subscription. Returns LSN_TRACKER_OK; LSN_TRACKER_EINVAL for a NULL
+ * argument, or from inside another tracker's callback while t is announcing
+ * on another thread (waiting there could deadlock); LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_subscribe(lsn_tracker_t *t,
                                           lsn_tracker_advance_fn fn, void *arg,
                                           uint64_t *subscription);
 
 /* Cancels a subscription. On return its function is not running and never
  * runs again, except that a function may unsubscribe itself from inside its
- * own call, which then returns normally. LSN_TRACKER_NOT_FOUND for an
- * unknown id. */
+ * own call, which then returns normally. Returns LSN_TRACKER_OK;
+ * LSN_TRACKER_NOT_FOUND for an unknown id; LSN_TRACKER_EINVAL if t is NULL,
+ * or from inside another tracker's callback while t is announcing on
+ * another thread. */
 LSN_TRACKER_API int lsn_tracker_unsubscribe(lsn_tracker_t *t,
                                             uint64_t subscription);
 
 /* Returns a non-blocking eventfd, owned by the tracker (do not close it),
  * that becomes readable after any advance; read 8 bytes to drain it, then
  * call lsn_tracker_get or lsn_tracker_foreach for the values. Several
- * advances may be coalesced into one wake-up. Negative status on error. */
+ * advances may be coalesced into one wake-up. The return value is either
+ * the descriptor (>= 0) or a negative status: LSN_TRACKER_EINVAL if t is
+ * NULL, LSN_TRACKER_EIO if the system has no eventfd to give. */
 LSN_TRACKER_API int lsn_tracker_eventfd(lsn_tracker_t *t);
 
 /* Calls fn for every known (cf, partition, lsn) of the tracker, column
  * family by column family. Values are read without locks and may be newer
  * than when the walk began. Returns fn's first non-zero return, else
- * LSN_TRACKER_OK. */
+ * LSN_TRACKER_OK; LSN_TRACKER_EINVAL if t or fn is NULL. */
 LSN_TRACKER_API int lsn_tracker_foreach(const lsn_tracker_t *t,
                                         lsn_tracker_visit_fn fn, void *arg);
 
 /* Raises the watermark of (cf, partition) to lsn by hand, for a host that
- * knows more than the SSTs say (for instance from a checkpoint). It never
- * lowers a watermark; a raise is announced like one from a flush. */
+ * knows more than the SSTs say. It never lowers a watermark; a raise is
+ * announced like one from a flush. A seed belongs to the incarnation the
+ * tracker serves (or, between databases, to the next one); a close forgets
+ * it. Returns LSN_TRACKER_OK; LSN_TRACKER_EINVAL if t is NULL or from
+ * inside a subscriber callback; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_seed(lsn_tracker_t *t, const char *cf,
                                      uint64_t partition, uint64_t lsn);
 
@@ -224,9 +243,13 @@ LSN_TRACKER_API int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
                                                void *arg);
 
 /* Raises the tracker from the property of one SST file, as if it belonged
- * to column family cf (NULL means "default"). LSN_TRACKER_EIO if the file
- * cannot be read, LSN_TRACKER_ECORRUPT if its property does not decode,
- * LSN_TRACKER_NOT_FOUND if it has none. */
+ * to column family cf (NULL means "default"), reading the property the
+ * tracker's listener names (the default property without one), of any
+ * layout. Returns LSN_TRACKER_OK; LSN_TRACKER_NOT_FOUND if the file has no
+ * such property; LSN_TRACKER_ECORRUPT if it does not decode (counted);
+ * LSN_TRACKER_EIO if the file cannot be read as an SST;
+ * LSN_TRACKER_EINVAL for a NULL or empty argument or from inside a
+ * subscriber callback; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
                                             const char *sst_path);
 
@@ -235,12 +258,15 @@ LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
  * database runs with atomic_flush. It is the manual flush that is safe on
  * every RocksDB release: before 8.1, rocksdb_flush of one column family
  * under atomic_flush flushes that family alone, and the listener does not
- * raise from such a flush. Returns LSN_TRACKER_OK, LSN_TRACKER_EINVAL for
- * a NULL db, or LSN_TRACKER_EDB if RocksDB fails the flush. */
+ * raise from such a flush; what such flushes held before this call is
+ * applied once it is done. Returns LSN_TRACKER_OK; LSN_TRACKER_EINVAL for
+ * a NULL db or from inside a subscriber callback; LSN_TRACKER_EDB if
+ * RocksDB fails the flush; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_flush_all(rocksdb_t *db);
 
 /* Copies the tracker's counters into *out, up to out->size bytes, which the
- * caller sets to sizeof(lsn_tracker_stats_t). */
+ * caller sets to sizeof(lsn_tracker_stats_t). Returns LSN_TRACKER_OK, or
+ * LSN_TRACKER_EINVAL if t or out is NULL or out->size is below 4. */
 LSN_TRACKER_API int lsn_tracker_stats(const lsn_tracker_t *t,
                                       lsn_tracker_stats_t *out);
 
