@@ -1,4 +1,5 @@
-/* Scratch directories for the programs and tests of this project. */
+/* Scratch directories for the programs, tests and benchmarks of this
+ * project. */
 #ifndef LSN_SCRATCH_H
 #define LSN_SCRATCH_H
 
