@@ -1,63 +1,16 @@
 /* The state machine: each record changes its partition's state and, in the
  * same WriteBatch with the WAL off, its applied-LSN key. A partition's state
- * is an aggregate (records applied, checksum of their digests) and a ring of
- * the last DEMO_SLOTS records' LSNs; a history ring keyed by LSN keeps the
- * last DEMO_HISTORY records of all partitions, so that losing an older
- * memtable shows even when newer ones overwrote the per-partition keys. In
- * the "atomic" variant the keys live in three column families. */
+ * is an aggregate (records applied, checksum of their digests, and the LSN
+ * of the last one: the state's own LSN) and a ring of the last DEMO_SLOTS
+ * records' LSNs; a history ring keyed by LSN keeps the last DEMO_HISTORY
+ * records of all partitions, so that losing an older memtable shows even
+ * when newer ones overwrote the per-partition keys. The variant says in
+ * which column family each kind of key lives. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "demo.h"
-
-#define PLUGIN_OPTS                                                          \
-    "listeners={id=LsnFlushListener;tracker=" DEMO_TRACKER "};"            \
-    "table_properties_collectors={id=LsnCollectorFactory;key_prefix=4c}"
-
-static const struct {
-    const char *name, *options;
-    int ncf;
-} variants[] = {
-    {"default", "write_buffer_size=1048576;" PLUGIN_OPTS, 1},
-    {"concurrent",
-     "max_background_flushes=4;max_background_jobs=8;max_write_buffer_number=6;"
-     "write_buffer_size=65536;" PLUGIN_OPTS, 1},
-    {"atomic", "atomic_flush=true;write_buffer_size=262144;" PLUGIN_OPTS, 3},
-    /* In 7.8.3 experimental_mempurge_threshold in an options string is
-     * taken as the deprecated DB option and ignored; demo_db_open sets the
-     * column family option through the C API instead. */
-    /* One flush thread: the configuration docs/correctness.md (2.4) calls
-     * safe with MemPurge. */
-    {"mempurge",
-     "max_write_buffer_number=4;"
-     "max_background_flushes=1;write_buffer_size=262144;" PLUGIN_OPTS, 1},
-    /* Both at once: purged memtables queued behind concurrent flushes. In
-     * 7.8.3 this meets RocksDB's own MemPurge ordering bugs
-     * (facebook/rocksdb#11251): a close can wait forever for a flush that
-     * is never installed. For soaks by hand, not for CI. */
-    {"mempurge-concurrent",
-     "max_background_flushes=4;max_background_jobs=8;max_write_buffer_number=6;"
-     "write_buffer_size=131072;" PLUGIN_OPTS, 1},
-};
-
-static const char *const cf_names[3] = {"default", "ring", "aggregate"};
-
-const char *demo_variant_options(const char *variant)
-{
-    for (size_t i = 0; i < sizeof variants / sizeof *variants; i++)
-        if (!strcmp(variants[i].name, variant))
-            return variants[i].options;
-    return NULL;
-}
-
-int demo_variant_cfs(const char *variant)
-{
-    for (size_t i = 0; i < sizeof variants / sizeof *variants; i++)
-        if (!strcmp(variants[i].name, variant))
-            return variants[i].ncf;
-    return 0;
-}
 
 static void be64(uint64_t v, char *out)
 {
@@ -104,14 +57,10 @@ static size_t hist_key(uint64_t lsn, char *k)
     return 9;
 }
 
-static rocksdb_column_family_handle_t *ring_cf(demo_db_t *d)
+static rocksdb_column_family_handle_t *cf_of(demo_db_t *d, unsigned p,
+                                             int kind)
 {
-    return d->cf[d->ncf > 1 ? 1 : 0];
-}
-
-static rocksdb_column_family_handle_t *agg_cf(demo_db_t *d)
-{
-    return d->cf[d->ncf - 1];
+    return d->cf[demo_cf_of(d->v, p, kind)];
 }
 
 static int fail(char *err, size_t n, const char *what, char *rerr)
@@ -136,116 +85,216 @@ static int incomplete(const rocksdb_options_t *o, const char *path, int ncf)
     return len < (size_t)ncf;
 }
 
-int demo_db_open(demo_db_t *d, const char *path, const char *options, int ncf,
-                 unsigned partitions, int read_only, char *err, size_t n)
+static rocksdb_options_t *make_options(const demo_variant_t *v, int flags,
+                                       char *err, size_t n)
 {
-    const rocksdb_options_t *co[3];
-    rocksdb_options_t *base;
+    rocksdb_options_t *base = rocksdb_options_create();
+    rocksdb_options_t *o = rocksdb_options_create();
+    int ro = flags & DEMO_DB_READ_ONLY;
     char *rerr = NULL;
 
-    memset(d, 0, sizeof(*d));
-    d->ncf = ncf;
-    d->partitions = partitions;
-    base = rocksdb_options_create();
-    d->opts = rocksdb_options_create();
-    rocksdb_options_set_create_if_missing(base, !read_only);
-    rocksdb_options_set_create_missing_column_families(base, !read_only);
-    rocksdb_get_options_from_string(base, options ? options : "", d->opts,
-                                    &rerr);
+    rocksdb_options_set_create_if_missing(base, !ro);
+    rocksdb_options_set_create_missing_column_families(base, !ro);
+    rocksdb_get_options_from_string(
+        base, flags & DEMO_DB_PLUGIN ? v->options : "", o, &rerr);
     rocksdb_options_destroy(base);
-    if (rerr)
-        return fail(err, n, "options", rerr);
-    if (options && (options == demo_variant_options("mempurge") ||
-                    options == demo_variant_options("mempurge-concurrent")))
-        rocksdb_options_set_experimental_mempurge_threshold(d->opts, 1.0);
-    for (int i = 0; i < ncf; i++)
+    if (rerr) {
+        rocksdb_options_destroy(o);
+        fail(err, n, "options", rerr);
+        return NULL;
+    }
+    if ((flags & DEMO_DB_PLUGIN) && v->mempurge)
+        rocksdb_options_set_experimental_mempurge_threshold(o, 1.0);
+    return o;
+}
+
+static int open_families(demo_db_t *d, const char *path, int read_only,
+                         char *err, size_t n)
+{
+    const rocksdb_options_t *co[DEMO_MAX_CF];
+    const demo_variant_t *v = d->v;
+    char *rerr = NULL;
+
+    for (int i = 0; i < v->ncf; i++)
         co[i] = d->opts;
     if (read_only) {
         d->db = rocksdb_open_for_read_only_column_families(
-            d->opts, path, ncf, cf_names, co, d->cf, 0, &rerr);
-        if (rerr && incomplete(d->opts, path, ncf)) {
-            /* Killed during its first open, before every column family
-             * existed: nothing was applied yet. Finish the creation, as the
-             * next start would, and check that empty state. */
+            d->opts, path, v->ncf, v->cf_names, co, d->cf, 0, &rerr);
+        if (rerr && incomplete(d->opts, path, v->ncf)) {
+            /* Killed during its first open (or between dropping a column
+             * family and creating it again), before every column family
+             * existed: finish the creation, as the next start would, and
+             * check that state. */
             free(rerr);
             rerr = NULL;
             rocksdb_options_set_create_if_missing(d->opts, 1);
             rocksdb_options_set_create_missing_column_families(d->opts, 1);
-            d->db = rocksdb_open_column_families(d->opts, path, ncf, cf_names,
-                                                 co, d->cf, &rerr);
+            d->db = rocksdb_open_column_families(d->opts, path, v->ncf,
+                                                 v->cf_names, co, d->cf, &rerr);
         }
     } else
-        d->db = rocksdb_open_column_families(d->opts, path, ncf, cf_names, co,
-                                             d->cf, &rerr);
+        d->db = rocksdb_open_column_families(d->opts, path, v->ncf,
+                                             v->cf_names, co, d->cf, &rerr);
     if (rerr) {
         d->db = NULL;
+        memset(d->cf, 0, sizeof d->cf);
         return fail(err, n, path, rerr);
     }
-    d->wo = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_disable_WAL(d->wo, 1);
-    d->applied = calloc(partitions, sizeof(uint64_t));
-    d->count = calloc(partitions, sizeof(uint64_t));
-    d->sum = calloc(partitions, sizeof(uint64_t));
-    if (!d->applied || !d->count || !d->sum) {
-        snprintf(err, n, "out of memory");
-        return -1;
-    }
-    for (unsigned p = 0; p < partitions; p++) {
+    return 0;
+}
+
+/* Reads every partition's state; the key and the state must agree unless
+ * the variant flushes them apart. */
+static int load_state(demo_db_t *d, char *err, size_t n)
+{
+    for (unsigned p = 0; p < d->partitions; p++) {
         demo_state_t s;
         if (demo_db_read(d, p, &s, err, n))
             return -1;
-        if (s.applied != s.agg_lsn) {
+        if (s.applied != s.agg_lsn && !d->v->key_may_differ) {
             snprintf(err, n, "partition %u: applied-LSN key %llu but state "
                      "of LSN %llu", p, (unsigned long long)s.applied,
                      (unsigned long long)s.agg_lsn);
             return -1;
         }
-        d->applied[p] = s.applied;
+        d->applied[p] = s.agg_lsn;
+        d->key[p] = s.applied;
         d->count[p] = s.count;
         d->sum[p] = s.sum;
     }
     return 0;
 }
 
-int demo_db_apply(demo_db_t *d, const demo_record_t *r, char *err, size_t n)
+int demo_db_open(demo_db_t *d, const char *path, const demo_variant_t *v,
+                 unsigned partitions, int flags, char *err, size_t n)
+{
+    memset(d, 0, sizeof(*d));
+    d->v = v;
+    d->partitions = partitions;
+    if (!(d->opts = make_options(v, flags, err, n)) ||
+        open_families(d, path, flags & DEMO_DB_READ_ONLY, err, n))
+        return -1;
+    d->wo = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_disable_WAL(d->wo, 1);
+    d->applied = calloc(partitions, sizeof(uint64_t));
+    d->key = calloc(partitions, sizeof(uint64_t));
+    d->count = calloc(partitions, sizeof(uint64_t));
+    d->sum = calloc(partitions, sizeof(uint64_t));
+    if (!d->applied || !d->key || !d->count || !d->sum) {
+        snprintf(err, n, "out of memory");
+        return -1;
+    }
+    return load_state(d, err, n);
+}
+
+static void put(demo_put_t *o, int cf, const char *k, size_t kl,
+                const char *v, size_t vl)
+{
+    o->cf = cf;
+    o->klen = kl;
+    o->vlen = vl;
+    memcpy(o->key, k, kl);
+    memcpy(o->val, v, vl);
+}
+
+void demo_db_state_puts(const demo_db_t *d, unsigned p, uint64_t lsn,
+                        uint64_t count, uint64_t sum, demo_put_t *out)
+{
+    char k[16], v[24];
+
+    be64(lsn, v);
+    put(&out[0], demo_cf_of(d->v, p, DEMO_KEY_APPLIED), k, applied_key(p, k),
+        v, 8);
+    be64(count, v);
+    be64(sum, v + 8);
+    be64(lsn, v + 16);
+    put(&out[1], demo_cf_of(d->v, p, DEMO_KEY_AGG), k, agg_key(p, k), v, 24);
+}
+
+void demo_db_effects(const demo_db_t *d, const demo_record_t *r,
+                     demo_put_t *out)
 {
     unsigned p = (unsigned)r->partition;
     uint64_t count = d->count[p] + 1;
     uint64_t sum = d->sum[p] + demo_digest(r->lsn, r->payload, r->len);
-    char k[16], v[24], rk[16], rv[8], ak[16];
+    int ring = demo_cf_of(d->v, p, DEMO_KEY_RING);
+    char k[16], v[8];
+
+    be64(r->lsn, v);
+    put(&out[0], ring, k,
+        slot_key(p, (unsigned)((count - 1) % DEMO_SLOTS), k), v, 8);
+    put(&out[1], ring, k, hist_key(r->lsn, k), v, 8);
+    demo_db_state_puts(d, p, r->lsn, count, sum, out + 2);
+}
+
+void demo_db_advance(demo_db_t *d, const demo_record_t *r,
+                     const demo_put_t *puts)
+{
+    unsigned p = (unsigned)r->partition;
+    const demo_put_t *agg = &puts[3]; /* from demo_db_state_puts */
+
+    d->count[p] = get_be64(agg->val);
+    d->sum[p] = get_be64(agg->val + 8);
+    d->applied[p] = r->lsn;
+}
+
+int demo_db_apply(demo_db_t *d, const demo_record_t *r, char *err, size_t n)
+{
+    demo_put_t puts[DEMO_PUTS];
     rocksdb_writebatch_t *b = rocksdb_writebatch_create();
     char *rerr = NULL;
 
-    be64(r->lsn, rv);
-    rocksdb_writebatch_put_cf(b, ring_cf(d), rk,
-                              slot_key(p, (unsigned)((count - 1) % DEMO_SLOTS), rk),
-                              rv, 8);
-    rocksdb_writebatch_put_cf(b, ring_cf(d), k, hist_key(r->lsn, k), rv, 8);
-    be64(count, v);
-    be64(sum, v + 8);
-    be64(r->lsn, v + 16);
-    rocksdb_writebatch_put_cf(b, agg_cf(d), ak, agg_key(p, ak), v, 24);
-    rocksdb_writebatch_put_cf(b, d->cf[0], k, applied_key(p, k), rv, 8);
+    demo_db_effects(d, r, puts);
+    for (int i = 0; i < DEMO_PUTS; i++)
+        rocksdb_writebatch_put_cf(b, d->cf[puts[i].cf], puts[i].key,
+                                  puts[i].klen, puts[i].val, puts[i].vlen);
     rocksdb_write(d->db, d->wo, b, &rerr);
     rocksdb_writebatch_destroy(b);
     if (rerr)
         return fail(err, n, "write", rerr);
-    d->count[p] = count;
-    d->sum[p] = sum;
-    d->applied[p] = r->lsn;
+    demo_db_advance(d, r, puts);
     return 0;
 }
 
-int demo_db_flush(demo_db_t *d, char *err, size_t n)
+int demo_db_flush_cf(demo_db_t *d, int cf, char *err, size_t n)
 {
     rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
     char *rerr = NULL;
 
     rocksdb_flushoptions_set_wait(fo, 1);
-    for (int i = 0; i < d->ncf && !rerr; i++)
-        rocksdb_flush_cf(d->db, fo, d->cf[i], &rerr);
+    rocksdb_flush_cf(d->db, fo, d->cf[cf], &rerr);
     rocksdb_flushoptions_destroy(fo);
     return rerr ? fail(err, n, "flush", rerr) : 0;
+}
+
+int demo_db_flush(demo_db_t *d, char *err, size_t n)
+{
+    /* "default" (the applied-LSN keys) last: a kill between two flushes
+     * then leaves the state ahead of the key, never behind it. */
+    for (int i = d->v->ncf - 1; i >= 0; i--)
+        if (demo_db_flush_cf(d, i, err, n))
+            return -1;
+    return 0;
+}
+
+int demo_db_recreate_cf(demo_db_t *d, int cf, char *err, size_t n)
+{
+    char *rerr = NULL;
+
+    rocksdb_drop_column_family(d->db, d->cf[cf], &rerr);
+    if (rerr)
+        return fail(err, n, "drop column family", rerr);
+    rocksdb_column_family_handle_destroy(d->cf[cf]);
+    d->cf[cf] = rocksdb_create_column_family(d->db, d->opts,
+                                             d->v->cf_names[cf], &rerr);
+    if (rerr) {
+        d->cf[cf] = NULL;
+        return fail(err, n, "create column family", rerr);
+    }
+    for (unsigned p = 0; p < d->partitions; p++)
+        if (demo_cf_of(d->v, p, DEMO_KEY_APPLIED) == cf)
+            d->applied[p] = d->key[p] = d->count[p] = d->sum[p] = 0;
+    return 0;
 }
 
 static int get(demo_db_t *d, rocksdb_column_family_handle_t *cf,
@@ -271,28 +320,64 @@ static int get(demo_db_t *d, rocksdb_column_family_handle_t *cf,
     return 0;
 }
 
-int demo_db_read(demo_db_t *d, unsigned p, demo_state_t *s, char *err,
-                 size_t n)
+static rocksdb_readoptions_t *persisted(void)
 {
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    char k[16], v[24];
-    int found, rc = -1;
-
-    memset(s, 0, sizeof(*s));
     rocksdb_readoptions_set_read_tier(ro, 2); /* kPersistedTier */
-    if (get(d, d->cf[0], ro, k, applied_key(p, k), v, 8, &found, err, n))
-        goto out;
+    return ro;
+}
+
+/* The applied-LSN key and the aggregate of partition p. */
+static int read_lsns(demo_db_t *d, rocksdb_readoptions_t *ro, unsigned p,
+                     demo_state_t *s, char *err, size_t n)
+{
+    char k[16], v[24];
+    int found;
+
+    if (get(d, cf_of(d, p, DEMO_KEY_APPLIED), ro, k, applied_key(p, k), v, 8,
+            &found, err, n))
+        return -1;
     s->found = found;
     s->applied = found ? get_be64(v) : 0;
-    if (get(d, agg_cf(d), ro, k, agg_key(p, k), v, 24, &found, err, n))
-        goto out;
+    if (get(d, cf_of(d, p, DEMO_KEY_AGG), ro, k, agg_key(p, k), v, 24, &found,
+            err, n))
+        return -1;
     if (found) {
         s->count = get_be64(v);
         s->sum = get_be64(v + 8);
         s->agg_lsn = get_be64(v + 16);
     }
+    return 0;
+}
+
+int demo_db_read_lsns(demo_db_t *d, unsigned p, uint64_t *key,
+                      uint64_t *state, char *err, size_t n)
+{
+    rocksdb_readoptions_t *ro = persisted();
+    demo_state_t s;
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    rc = read_lsns(d, ro, p, &s, err, n);
+    rocksdb_readoptions_destroy(ro);
+    *key = s.applied;
+    *state = s.agg_lsn;
+    return rc;
+}
+
+int demo_db_read(demo_db_t *d, unsigned p, demo_state_t *s, char *err,
+                 size_t n)
+{
+    rocksdb_readoptions_t *ro = persisted();
+    char k[16], v[8];
+    int found, rc = -1;
+
+    memset(s, 0, sizeof(*s));
+    if (read_lsns(d, ro, p, s, err, n))
+        goto out;
     for (unsigned i = 0; i < DEMO_SLOTS; i++) {
-        if (get(d, ring_cf(d), ro, k, slot_key(p, i, k), v, 8, &found, err, n))
+        if (get(d, cf_of(d, p, DEMO_KEY_RING), ro, k, slot_key(p, i, k), v, 8,
+                &found, err, n))
             goto out;
         s->slot[i] = found ? get_be64(v) : 0;
     }
@@ -302,15 +387,15 @@ out:
     return rc;
 }
 
-int demo_db_history(demo_db_t *d, uint64_t *hist, char *err, size_t n)
+int demo_db_history(demo_db_t *d, int cf, uint64_t *hist, char *err,
+                    size_t n)
 {
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_t *ro = persisted();
     rocksdb_iterator_t *it;
     char *rerr = NULL;
 
     memset(hist, 0, DEMO_HISTORY * sizeof(uint64_t));
-    rocksdb_readoptions_set_read_tier(ro, 2); /* kPersistedTier */
-    it = rocksdb_create_iterator_cf(d->db, ro, ring_cf(d));
+    it = rocksdb_create_iterator_cf(d->db, ro, d->cf[cf]);
     for (rocksdb_iter_seek(it, "H", 1); rocksdb_iter_valid(it);
          rocksdb_iter_next(it)) {
         size_t kl, vl;
@@ -344,7 +429,7 @@ int demo_db_live_ssts(demo_db_t *d)
 
 void demo_db_close(demo_db_t *d)
 {
-    for (int i = 0; i < d->ncf; i++)
+    for (int i = 0; i < DEMO_MAX_CF; i++)
         if (d->cf[i])
             rocksdb_column_family_handle_destroy(d->cf[i]);
     if (d->db)
@@ -354,6 +439,7 @@ void demo_db_close(demo_db_t *d)
     if (d->wo)
         rocksdb_writeoptions_destroy(d->wo);
     free(d->applied);
+    free(d->key);
     free(d->count);
     free(d->sum);
     memset(d, 0, sizeof(*d));

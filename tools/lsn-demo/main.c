@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "demo.h"
@@ -39,14 +40,38 @@ static void usage(FILE *f)
 "  --variant V         RocksDB settings: default, concurrent (4 flush jobs),\n"
 "                      atomic (3 column families, atomic_flush), mempurge\n"
 "                      (one flush thread), mempurge-concurrent (with 4 flush\n"
-"                      jobs; RocksDB 7.8.3 may hang its close there)\n"
+"                      jobs; RocksDB 7.8.3 may hang its close there);\n"
+"                      and lifecycles, where the database changes while the\n"
+"                      host runs (every few thousand records, see --seed):\n"
+"                      destroy (destroyed, re-created empty, the whole log\n"
+"                      replayed; the log is never trimmed), restore\n"
+"                      (checkpoints in DB.ckpt; an older one restored in\n"
+"                      place; the log kept above the oldest), dropcf\n"
+"                      (partitions in column families g0..g2; one dropped,\n"
+"                      re-created and rebuilt from the untrimmed log), ldb\n"
+"                      (default settings; the crash harness runs ldb compact\n"
+"                      between runs), atomic-manual (key and state in two\n"
+"                      families, atomic_flush; the key's family often\n"
+"                      flushed alone, lsn_tracker_flush_all now and then),\n"
+"                      ingest (batches ingested as SST files; now and then a\n"
+"                      file of older states and of numbers above the newest\n"
+"                      ingested behind everything)\n"
+"  --seed N            the lifecycle's schedule (default: time and pid)\n"
 "  --segment-records N records per log segment (default 1000)\n"
 "  --report FILE       append every watermark acted on, synced, before acting\n"
 "  --plugin PATH       liblsn_tracker.so to load (else $LSN_TRACKER_SO, the\n"
 "                      build tree, then liblsn_tracker.so.0)\n"
 "  --progress S        seconds between progress lines (default 1; 0 = quiet)\n"
 "  --verify            at the end, check every record was applied exactly once\n"
-"  --check             only check what a killed run left (needs --db, --log)\n",
+"  --check             only check what a killed run left (needs --db, --log)\n"
+"  --fault F           for tests, simulate a broken tracker: stale (it keeps\n"
+"                      the old incarnation's watermarks after a destroy,\n"
+"                      restore or drop), behind (it raises from files\n"
+"                      ingested behind), partial (it raises from a flush of\n"
+"                      the applied-LSN key's family alone); the demo must\n"
+"                      stop with AUDIT, and --check must fail\n"
+"  Every watermark is checked against the database before the log is cut\n"
+"  on it; one ahead of what is persisted stops the demo at once (exit 3).\n",
             DEMO_MAX_PARTITIONS);
 }
 
@@ -65,16 +90,52 @@ static int num(const char *flag, const char *s, double lo, double hi,
     return 0;
 }
 
+/* The database --check judges: the one at --db, or, while a lifecycle
+ * step is pending, the one that step will leave (none for a destroy, the
+ * checkpoint for a restore). Returns 1 with *d open, 0 for "nothing
+ * applied", -1 on error. */
+static int open_judged(const demo_config_t *c, const demo_variant_t *v,
+                       unsigned parts, const demo_ckpts_t *ck, demo_db_t *d,
+                       char *err, size_t n)
+{
+    char what[128], path[4300];
+    uint64_t seq;
+    int r = demo_intent_get(c->log, what, sizeof what, err, n);
+
+    if (r < 0)
+        return -1;
+    if (r && !strcmp(what, "destroy"))
+        return 0;
+    if (r && sscanf(what, "restore %" SCNu64, &seq) == 1) {
+        if (!demo_ckpts_find(ck, seq)) {
+            snprintf(err, n, "pending restore of checkpoint %" PRIu64
+                     ", which is gone", seq);
+            return -1;
+        }
+        demo_ckpts_path(ck, seq, path, sizeof path);
+    } else {
+        snprintf(path, sizeof path, "%s/CURRENT", c->db);
+        if (access(path, F_OK))
+            return 0;
+        snprintf(path, sizeof path, "%s", c->db);
+    }
+    return demo_db_open(d, path, v, parts, DEMO_DB_READ_ONLY, err, n) ? -1 : 1;
+}
+
 static int check(const demo_config_t *c)
 {
-    demo_db_t d, *dp = NULL;
+    const demo_variant_t *v = demo_variant(c->variant);
+    uint64_t floor[DEMO_MAX_PARTITIONS];
+    demo_ckpts_t ck;
+    demo_db_t d;
     demo_log_t log;
-    demo_check_t ck;
+    demo_check_t res;
     unsigned parts = 0;
-    char err[2048], current[4200];
-    int rc = 1;
+    char err[2048];
+    int rc = 1, r;
 
     memset(&d, 0, sizeof d);
+    memset(&ck, 0, sizeof ck);
     if (demo_meta(c->log, &parts, c->variant, 0, err, sizeof err)) {
         /* Killed before the log existed: nothing to hold it to. */
         if (errno == ENOENT) {
@@ -88,24 +149,24 @@ static int check(const demo_config_t *c)
         fprintf(stderr, "lsn-demo: check: %s\n", err);
         return 1;
     }
-    snprintf(current, sizeof current, "%s/CURRENT", c->db);
-    if (access(current, F_OK) == 0) {
-        if (demo_db_open(&d, c->db, NULL, demo_variant_cfs(c->variant), parts,
-                         1, err, sizeof err))
-            goto out;
-        dp = &d;
-    }
-    if (demo_check(dp, &log, c->report, c->verify, &ck, err, sizeof err))
+    if (demo_ckpts_load(&ck, c->db, parts, 0, err, sizeof err) ||
+        (r = open_judged(c, v, parts, &ck, &d, err, sizeof err)) < 0)
+        goto out;
+    demo_ckpts_floor(&ck, floor);
+    if (demo_check(r ? &d : NULL, v, &log, c->report, ck.n ? floor : NULL,
+                   c->verify, &res, err, sizeof err))
         goto out;
     printf("check: ok: %u partitions, applied LSNs sum %" PRIu64 ", %" PRIu64
-           " watermarks reported, log %" PRIu64 "..%" PRIu64 "%s\n", parts,
-           ck.applied_total, ck.watermarks, ck.log_first, ck.log_last,
-           log.torn ? " (torn tail)" : "");
+           " watermarks reported, %" PRIu64 " incarnation markers, "
+           "%zu checkpoints, log %" PRIu64 "..%" PRIu64 "%s\n", parts,
+           res.applied_total, res.watermarks, res.markers, ck.n,
+           res.log_first, res.log_last, log.torn ? " (torn tail)" : "");
     rc = 0;
 out:
     if (rc)
         fprintf(stderr, "lsn-demo: check: FAILED: %s\n", err);
     demo_db_close(&d);
+    demo_ckpts_free(&ck);
     demo_log_close(&log);
     return rc;
 }
@@ -113,7 +174,8 @@ out:
 int main(int argc, char **argv)
 {
     demo_config_t c = {.partitions = 0, .seconds = 3, .progress = 1,
-                       .seg_records = 1000, .variant = "default"};
+                       .seg_records = 1000, .variant = "default",
+                       .seed = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid()};
     char *tmp = NULL, dbdir[4200], logdir[4200];
     int check_only = 0, rc;
     double v;
@@ -141,9 +203,23 @@ int main(int argc, char **argv)
             TAKE(); c.plugin = val;
         } else if (!strcmp(a, "--variant")) {
             TAKE(); c.variant = val;
-            if (!demo_variant_options(val)) {
-                fprintf(stderr, "lsn-demo: --variant: unknown '%s' (default, "
-                        "concurrent, atomic, mempurge, mempurge-concurrent)\n", val);
+            if (!demo_variant(val)) {
+                fprintf(stderr, "lsn-demo: --variant: unknown '%s' (", val);
+                demo_variant_names(stderr);
+                fprintf(stderr, ")\n");
+                return 2;
+            }
+        } else if (!strcmp(a, "--seed")) {
+            TAKE();
+            if (num(a, val, 0, 1e18, &v))
+                return 2;
+            c.seed = (uint64_t)v;
+        } else if (!strcmp(a, "--fault")) {
+            TAKE(); c.fault = val;
+            if (strcmp(val, "stale") && strcmp(val, "behind") &&
+                strcmp(val, "partial")) {
+                fprintf(stderr, "lsn-demo: --fault: unknown '%s' (stale, "
+                        "behind, partial)\n", val);
                 return 2;
             }
         } else if (!strcmp(a, "--partitions")) {
@@ -220,6 +296,8 @@ int main(int argc, char **argv)
         c.partitions = demo_meta(c.log, &p, c.variant, 0, err, sizeof err) == 0
                            ? p : 4;
     }
+    /* Whole lines even when killed: the crash harness counts them. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);

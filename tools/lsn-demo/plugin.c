@@ -71,5 +71,10 @@ int demo_plugin_load(demo_plugin_t *pl, const char *explicit_path, char *err,
     SYM(eventfd, "lsn_tracker_eventfd");
     SYM(recover, "lsn_tracker_recover");
     SYM(stats, "lsn_tracker_stats");
+    SYM(seed, "lsn_tracker_seed");
+    /* 0.2: the flush of every column family that is safe under
+     * atomic_flush before RocksDB 8.1. Optional, so that the demo runs
+     * against older builds of the library too. */
+    *(void **)&pl->flush_all = dlsym(pl->handle, "lsn_tracker_flush_all");
     return 0;
 }

@@ -1,7 +1,18 @@
 /* The trimmer. A watermark is written to the report (and synced) before the
  * log is cut on its strength, so after any crash the report holds every
  * watermark that was ever acted on, and the crash harness can hold the
- * reopened database to it. */
+ * reopened database to it.
+ *
+ * Report lines:
+ *   W <partition> <watermark> [<bound>]  the tracker's watermark, and the
+ *                                        trim bound the host derived from
+ *                                        it (the watermark if absent)
+ *   I db                                 the database is about to be
+ *                                        replaced (destroyed, restored)
+ *   I cf <name>                          column family <name> is about to
+ *                                        be dropped and re-created
+ * An "I" line starts a new incarnation: the watermarks reported before it
+ * spoke for a database (or family) that is gone. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,7 +29,9 @@ int demo_trimmer_init(demo_trimmer_t *t, const char *report, unsigned parts,
     memset(t, 0, sizeof(*t));
     t->report_fd = -1;
     t->partitions = parts;
-    if (!(t->reported = calloc(parts, sizeof(uint64_t)))) {
+    t->reported_w = calloc(parts, sizeof(uint64_t));
+    t->reported_t = calloc(parts, sizeof(uint64_t));
+    if (!t->reported_w || !t->reported_t) {
         snprintf(err, n, "out of memory");
         return -1;
     }
@@ -31,40 +44,56 @@ int demo_trimmer_init(demo_trimmer_t *t, const char *report, unsigned parts,
     return 0;
 }
 
-static int report(demo_trimmer_t *t, const uint64_t *durable, char *err,
+static int append(demo_trimmer_t *t, const char *buf, size_t len, char *err,
                   size_t n)
 {
-    char *buf = malloc((size_t)t->partitions * 48 + 1);
+    if (len && t->report_fd >= 0 &&
+        (write(t->report_fd, buf, len) != (ssize_t)len ||
+         fdatasync(t->report_fd))) {
+        snprintf(err, n, "report: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int demo_trimmer_report(demo_trimmer_t *t, const uint64_t *w,
+                        const uint64_t *bound, unsigned char *changed,
+                        char *err, size_t n)
+{
+    char *buf = malloc((size_t)t->partitions * 64 + 1);
     size_t len = 0;
+    int rc;
 
     if (!buf) {
         snprintf(err, n, "out of memory");
         return -1;
     }
-    for (unsigned p = 0; p < t->partitions; p++)
-        if (durable[p] > t->reported[p])
-            len += (size_t)sprintf(buf + len, "W %u %" PRIu64 "\n", p,
-                                   durable[p]);
-    if (len && t->report_fd >= 0 &&
-        (write(t->report_fd, buf, len) != (ssize_t)len ||
-         fdatasync(t->report_fd))) {
-        snprintf(err, n, "report: %s", strerror(errno));
-        free(buf);
-        return -1;
+    for (unsigned p = 0; p < t->partitions; p++) {
+        changed[p] = w[p] > t->reported_w[p] || bound[p] > t->reported_t[p];
+        if (changed[p])
+            len += (size_t)sprintf(buf + len, "W %u %" PRIu64 " %" PRIu64 "\n",
+                                   p, w[p], bound[p]);
     }
+    rc = append(t, buf, len, err, n);
     free(buf);
-    memcpy(t->reported, durable, t->partitions * sizeof(uint64_t));
+    if (rc)
+        return -1;
+    for (unsigned p = 0; p < t->partitions; p++) {
+        if (w[p] > t->reported_w[p])
+            t->reported_w[p] = w[p];
+        if (bound[p] > t->reported_t[p])
+            t->reported_t[p] = bound[p];
+    }
     return 0;
 }
 
-int demo_trimmer_run(demo_trimmer_t *t, demo_log_t *log,
-                     const uint64_t *durable, char *err, size_t n)
+int demo_trimmer_trim(demo_trimmer_t *t, demo_log_t *log,
+                      const uint64_t *bound, char *err, size_t n)
 {
     int trimmed = 0, r;
 
-    if (report(t, durable, err, n))
-        return -1;
-    while ((r = demo_log_trim_one(log, durable)) == 1)
+    (void)t;
+    while ((r = demo_log_trim_one(log, bound)) == 1)
         trimmed++;
     if (r < 0) {
         snprintf(err, n, "trim: %s", strerror(errno));
@@ -73,27 +102,87 @@ int demo_trimmer_run(demo_trimmer_t *t, demo_log_t *log,
     return trimmed;
 }
 
+int demo_trimmer_mark(demo_trimmer_t *t, const char *cf,
+                      const unsigned char *reset, char *err, size_t n)
+{
+    char line[300];
+    int len = cf ? snprintf(line, sizeof line, "I cf %.250s\n", cf)
+                 : snprintf(line, sizeof line, "I db\n");
+
+    if (append(t, line, (size_t)len, err, n))
+        return -1;
+    for (unsigned p = 0; p < t->partitions; p++)
+        if (reset[p])
+            t->reported_w[p] = t->reported_t[p] = 0;
+    return 0;
+}
+
 void demo_trimmer_close(demo_trimmer_t *t)
 {
     if (t->report_fd >= 0)
         close(t->report_fd);
-    free(t->reported);
+    free(t->reported_w);
+    free(t->reported_t);
     memset(t, 0, sizeof(*t));
     t->report_fd = -1;
 }
 
-int demo_report_read(const char *path, unsigned parts, uint64_t *max,
-                     uint64_t *lines, char *err, size_t n)
+static void forget(const demo_variant_t *v, unsigned parts, const char *cf,
+                   demo_report_t *r)
 {
-    FILE *f = fopen(path, "r");
-    char line[128];
-    unsigned p;
-    uint64_t lsn;
+    for (unsigned p = 0; p < parts; p++)
+        if (!cf || !strcmp(cf, demo_cf_name(v, p, DEMO_KEY_APPLIED)))
+            r->w[p] = r->t[p] = 0;
+    r->markers++;
+}
 
-    memset(max, 0, parts * sizeof(uint64_t));
-    *lines = 0;
-    if (!f) {
-        if (errno == ENOENT)
+static int parse(const char *line, const demo_variant_t *v, unsigned parts,
+                 demo_report_t *r)
+{
+    unsigned p;
+    uint64_t w, t;
+    char cf[256];
+    int got = sscanf(line, "W %u %" SCNu64 " %" SCNu64, &p, &w, &t);
+
+    if (got >= 2 && p < parts) {
+        if (got == 2)
+            t = w; /* reports written before trim bounds were */
+        if (w > r->w[p])
+            r->w[p] = w;
+        if (t > r->t[p])
+            r->t[p] = t;
+        if (t > r->t_all[p])
+            r->t_all[p] = t;
+        r->lines++;
+        return 0;
+    }
+    if (!strcmp(line, "I db\n")) {
+        forget(v, parts, NULL, r);
+        return 0;
+    }
+    if (sscanf(line, "I cf %255s", cf) == 1) {
+        forget(v, parts, cf, r);
+        return 0;
+    }
+    return -1;
+}
+
+int demo_report_read(const char *path, const demo_variant_t *v,
+                     unsigned parts, demo_report_t *r, char *err, size_t n)
+{
+    FILE *f;
+    char line[512];
+
+    memset(r, 0, sizeof(*r));
+    r->w = calloc(parts, sizeof(uint64_t));
+    r->t = calloc(parts, sizeof(uint64_t));
+    r->t_all = calloc(parts, sizeof(uint64_t));
+    if (!r->w || !r->t || !r->t_all) {
+        snprintf(err, n, "out of memory");
+        return -1;
+    }
+    if (!path || !(f = fopen(path, "r"))) {
+        if (!path || errno == ENOENT)
             return 0;
         snprintf(err, n, "%s: %s", path, strerror(errno));
         return -1;
@@ -102,15 +191,20 @@ int demo_report_read(const char *path, unsigned parts, uint64_t *max,
         /* A kill can cut the last line short; it was never acted on. */
         if (!strchr(line, '\n'))
             break;
-        if (sscanf(line, "W %u %" SCNu64, &p, &lsn) != 2 || p >= parts) {
+        if (parse(line, v, parts, r)) {
             snprintf(err, n, "%s: bad line: %s", path, line);
             fclose(f);
             return -1;
         }
-        if (lsn > max[p])
-            max[p] = lsn;
-        ++*lines;
     }
     fclose(f);
     return 0;
+}
+
+void demo_report_free(demo_report_t *r)
+{
+    free(r->w);
+    free(r->t);
+    free(r->t_all);
+    memset(r, 0, sizeof(*r));
 }

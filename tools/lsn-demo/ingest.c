@@ -1,0 +1,189 @@
+/* Applying records by ingestion: the puts of a run of records are written,
+ * sorted and last-one-wins, into one SST file by SstFileWriter (with the
+ * database's options, so the plugin's collector writes its property), and
+ * the file is ingested on top of everything. RocksDB flushes an overlapping
+ * memtable first, so the file never covers a state whose older part is
+ * still in memory.
+ *
+ * Ingesting behind: a file of other states (applied-LSN key and aggregate:
+ * older ones, or numbers above the newest) of partitions whose keys are
+ * already persisted goes to the bottommost level with sequence number 0,
+ * under the newer versions, which therefore always win: the state read
+ * back is unchanged, and nothing in that file may raise a watermark. The bottommost level takes no file that overlaps
+ * one already there, so the files earlier calls put there are deleted first
+ * (everything in them is shadowed too). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "demo.h"
+
+typedef struct entry {
+    const demo_put_t *put;
+    size_t order;
+} entry_t;
+
+static int by_key_then_order(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    size_t l = x->put->klen < y->put->klen ? x->put->klen : y->put->klen;
+    int c = memcmp(x->put->key, y->put->key, l);
+
+    if (c)
+        return c;
+    if (x->put->klen != y->put->klen)
+        return x->put->klen < y->put->klen ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int rocks_fail(char *err, size_t n, const char *what, char *rerr)
+{
+    snprintf(err, n, "%s: %s", what, rerr);
+    free(rerr);
+    return -1;
+}
+
+/* Writes the newest put of every key, in key order, to path. */
+static int write_sst(demo_db_t *d, const char *path, const demo_put_t *puts,
+                     size_t nputs, char *err, size_t n)
+{
+    entry_t *e = malloc(nputs * sizeof(*e));
+    rocksdb_envoptions_t *env;
+    rocksdb_sstfilewriter_t *w;
+    char *rerr = NULL;
+
+    if (!e) {
+        snprintf(err, n, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < nputs; i++)
+        e[i] = (entry_t){&puts[i], i};
+    qsort(e, nputs, sizeof(*e), by_key_then_order);
+    unlink(path); /* left by a kill */
+    env = rocksdb_envoptions_create();
+    w = rocksdb_sstfilewriter_create(env, d->opts);
+    rocksdb_sstfilewriter_open(w, path, &rerr);
+    for (size_t i = 0; i < nputs && !rerr; i++) {
+        const demo_put_t *p = e[i].put;
+        if (i + 1 < nputs && e[i + 1].put->klen == p->klen &&
+            !memcmp(e[i + 1].put->key, p->key, p->klen))
+            continue; /* a later record wrote this key again */
+        rocksdb_sstfilewriter_put(w, p->key, p->klen, p->val, p->vlen, &rerr);
+    }
+    if (!rerr)
+        rocksdb_sstfilewriter_finish(w, &rerr);
+    rocksdb_sstfilewriter_destroy(w);
+    rocksdb_envoptions_destroy(env);
+    free(e);
+    return rerr ? rocks_fail(err, n, "SstFileWriter", rerr) : 0;
+}
+
+static int ingest(demo_db_t *d, int cf, const char *path, int behind,
+                  char *err, size_t n)
+{
+    rocksdb_ingestexternalfileoptions_t *o =
+        rocksdb_ingestexternalfileoptions_create();
+    const char *files[1] = {path};
+    char *rerr = NULL;
+
+    rocksdb_ingestexternalfileoptions_set_move_files(o, 1);
+    rocksdb_ingestexternalfileoptions_set_ingest_behind(o, behind);
+    rocksdb_ingest_external_file_cf(d->db, d->cf[cf], files, 1, o, &rerr);
+    rocksdb_ingestexternalfileoptions_destroy(o);
+    return rerr ? rocks_fail(err, n, behind ? "ingest behind" : "ingest", rerr)
+                : 0;
+}
+
+/* The puts of one file must share a column family. */
+static int one_family(const demo_put_t *puts, size_t nputs, char *err,
+                      size_t n)
+{
+    for (size_t i = 1; i < nputs; i++)
+        if (puts[i].cf != puts[0].cf) {
+            snprintf(err, n, "ingest: puts in two column families");
+            return -1;
+        }
+    return 0;
+}
+
+static int write_and_ingest(demo_db_t *d, const char *db_path,
+                            const demo_put_t *puts, size_t nputs, int behind,
+                            char *err, size_t n)
+{
+    char path[4200];
+
+    if (!nputs)
+        return 0;
+    if (one_family(puts, nputs, err, n))
+        return -1;
+    snprintf(path, sizeof path, "%s.staging.sst", db_path);
+    if (write_sst(d, path, puts, nputs, err, n) ||
+        ingest(d, puts[0].cf, path, behind, err, n))
+        return -1;
+    return 0;
+}
+
+int demo_ingest_records(demo_db_t *d, const char *db_path,
+                        const demo_record_t *recs, size_t nrecs, char *err,
+                        size_t n)
+{
+    demo_put_t *puts = malloc(nrecs * DEMO_PUTS * sizeof(*puts));
+    int rc;
+
+    if (!puts) {
+        snprintf(err, n, "out of memory");
+        return -1;
+    }
+    /* In memory the records are applied one after the other, each on the
+     * state the previous one left; the file holds where they ended. */
+    for (size_t i = 0; i < nrecs; i++) {
+        demo_db_effects(d, &recs[i], puts + i * DEMO_PUTS);
+        demo_db_advance(d, &recs[i], puts + i * DEMO_PUTS);
+    }
+    rc = write_and_ingest(d, db_path, puts, nrecs * DEMO_PUTS, 0, err, n);
+    free(puts);
+    return rc;
+}
+
+/* Deletes the bottommost files an earlier demo_ingest_behind left: they
+ * hold applied-LSN keys and aggregates only, so their first key is an
+ * applied-LSN key ('L'), where any other file starts with history ('H'). */
+static int delete_behind(demo_db_t *d)
+{
+    int last = rocksdb_options_get_num_levels(d->opts) - 1, count;
+    const rocksdb_livefiles_t *lf = rocksdb_livefiles(d->db);
+    char **names;
+
+    if (!lf)
+        return -1;
+    count = rocksdb_livefiles_count(lf);
+    names = calloc((size_t)count + 1, sizeof(*names));
+    for (int i = 0, k = 0; names && i < count; i++) {
+        size_t len = 0;
+        const char *small = rocksdb_livefiles_smallestkey(lf, i, &len);
+        if (rocksdb_livefiles_level(lf, i) == last && len && small[0] == 'L')
+            names[k++] = strdup(rocksdb_livefiles_name(lf, i));
+    }
+    rocksdb_livefiles_destroy(lf);
+    if (!names)
+        return -1;
+    for (char **p = names; *p; p++) {
+        rocksdb_delete_file(d->db, *p);
+        free(*p);
+    }
+    free(names);
+    return 0;
+}
+
+int demo_ingest_behind(demo_db_t *d, const char *db_path,
+                       const demo_put_t *puts, size_t nputs, char *err,
+                       size_t n)
+{
+    if (delete_behind(d)) {
+        snprintf(err, n, "ingest behind: cannot list live files");
+        return -1;
+    }
+    return write_and_ingest(d, db_path, puts, nputs, 1, err, n);
+}
