@@ -57,8 +57,9 @@ extern "C" {
  * column families are told apart by ID, not name. */
 typedef struct lsn_tracker lsn_tracker_t;
 
-/* RocksDB's C API database handle (rocksdb/c.h). */
+/* RocksDB's C API database and column family handles (rocksdb/c.h). */
 typedef struct rocksdb_t rocksdb_t;
+typedef struct rocksdb_column_family_handle_t rocksdb_column_family_handle_t;
 
 /* Counters of one tracker. Set size to sizeof(lsn_tracker_stats_t) before
  * calling lsn_tracker_stats; fields past the size a caller knows are not
@@ -89,6 +90,8 @@ typedef struct lsn_tracker_stats {
     uint64_t stale_events;       /* events of a dropped column family */
     uint64_t scanned_files;      /* live SSTs recovery read key by key */
     uint64_t unscanned_files;    /* live SSTs recovery could not account for */
+    /* Bounded lag (0.2). */
+    uint64_t forced_flushes;     /* flushes made to keep the lag bound */
 } lsn_tracker_stats_t;
 
 /* Called once per raised watermark, on the thread that raised it. */
@@ -263,6 +266,29 @@ LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
  * a NULL db or from inside a subscriber callback; LSN_TRACKER_EDB if
  * RocksDB fails the flush; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_flush_all(rocksdb_t *db);
+
+/* Lets the tracker flush db to bound trim lag, when the database's
+ * LsnFlushListener has max_lag_ms set: a column family whose oldest
+ * unflushed write is older than the bound is flushed (only that family;
+ * every family, as one group, under atomic_flush), and nothing is flushed
+ * while memtables fill within the bound. ncf handles of db's column
+ * families are watched (NULL and 0: the default family only). The host's
+ * duty: call lsn_tracker_detach before closing db or destroying one of
+ * those handles; a close or handle destruction that comes first is seen
+ * and detaches by itself. Returns LSN_TRACKER_OK; LSN_TRACKER_EINVAL for a
+ * NULL t or db, a negative ncf, or from inside a subscriber callback;
+ * LSN_TRACKER_EBUSY if t is attached to a database already or serves
+ * another open one; LSN_TRACKER_ENOMEM. */
+LSN_TRACKER_API int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *db,
+                                       rocksdb_column_family_handle_t *const *cfs,
+                                       int ncf);
+
+/* Stops the flushing lsn_tracker_attach started and lets go of the
+ * database and handles; on return none of them is used again. Returns
+ * LSN_TRACKER_OK, LSN_TRACKER_NOT_FOUND if t is not attached, or
+ * LSN_TRACKER_EINVAL for a NULL t or a call from inside a subscriber
+ * callback. */
+LSN_TRACKER_API int lsn_tracker_detach(lsn_tracker_t *t);
 
 /* Copies the tracker's counters into *out, up to out->size bytes, which the
  * caller sets to sizeof(lsn_tracker_stats_t). Returns LSN_TRACKER_OK, or

@@ -73,6 +73,7 @@ void lsn_listener_opts_init(lsn_listener_opts_t *o)
 {
     o->tracker[0] = 0;
     strcpy(o->property, LSN_DEFAULT_PROPERTY);
+    o->max_lag_ms = 0;
 }
 
 #define O ((lsn_listener_opts_t *)obj)
@@ -105,9 +106,33 @@ static void get_property(const void *obj, char *out, size_t n)
     snprintf(out, n, "%s", CO->property);
 }
 
+static int set_max_lag(void *obj, const char *v, char *err, size_t errlen)
+{
+    uint64_t ms = 0;
+    const char *p = v;
+
+    /* Plain decimal milliseconds, at most a day. */
+    for (; *p >= '0' && *p <= '9' && ms <= 86400000; p++)
+        ms = ms * 10 + (uint64_t)(*p - '0');
+    if (!*v || *p || ms > 86400000) {
+        snprintf(err, errlen,
+                 "LsnFlushListener: max_lag_ms: not a number of milliseconds "
+                 "from 0 to 86400000: '%s'", v);
+        return -1;
+    }
+    O->max_lag_ms = ms;
+    return 0;
+}
+
+static void get_max_lag(const void *obj, char *out, size_t n)
+{
+    snprintf(out, n, "%llu", (unsigned long long)CO->max_lag_ms);
+}
+
 const lsn_option_t lsn_listener_options[] = {
     {"tracker", set_tracker, get_tracker},
     {"property", set_property, get_property},
+    {"max_lag_ms", set_max_lag, get_max_lag},
     {NULL, NULL, NULL},
 };
 

@@ -16,6 +16,7 @@ void lsn_listener_free(lsn_listener_t *l);
 typedef struct lsn_listener_opts {
     char tracker[LSN_TRACKER_NAME_MAX + 1]; /* "" = by DB path */
     char property[LSN_PROPERTY_MAX + 1];
+    uint64_t max_lag_ms; /* 0 = no bound (see lag.h) */
 } lsn_listener_opts_t;
 void lsn_listener_opts_init(lsn_listener_opts_t *o);
 /* Ended by a NULL name; obj is an lsn_listener_opts_t. */

@@ -560,6 +560,7 @@ int lsn_tracker_stats(const lsn_tracker_t *t, lsn_tracker_stats_t *out)
     s.stale_events = C(LSN_C_STALE);
     s.scanned_files = C(LSN_C_SCANNED);
     s.unscanned_files = C(LSN_C_UNSCANNED);
+    s.forced_flushes = C(LSN_C_FORCED);
 #undef C
     memcpy(out, &s, s.size);
     return LSN_TRACKER_OK;

@@ -82,6 +82,7 @@ enum lsn_counter {
     LSN_C_STALE,
     LSN_C_SCANNED,
     LSN_C_UNSCANNED,
+    LSN_C_FORCED,
     LSN_C_COUNT
 };
 void lsn_tracker_count(lsn_tracker_t *t, enum lsn_counter c,

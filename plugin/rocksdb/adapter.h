@@ -78,6 +78,7 @@ class LsnFlushListener : public EventListener {
                                 const ExternalFileIngestionInfo &info) override;
     void OnColumnFamilyHandleDeletionStarted(ColumnFamilyHandle *h) override;
     lsn_listener_t *core() const { return l_; }
+    const lsn_listener_opts_t &options() const { return opts_; }
 
   protected:
     Status ConfigureOptions(const ConfigOptions &config, const StringMap &map,
@@ -118,6 +119,15 @@ std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
 
 const std::string *FindProperty(const TableProperties &tp,
                                 const std::string &name);
+
+// Flushes every column family of db as lsn_tracker_flush_all does; true if
+// RocksDB reported success.
+bool FlushAll(DB *db);
+
+// Bounded lag (lag.cc): a committed flush, and a handle being deleted (the
+// database's own default handle: its close).
+void LagFlushed(DB *db, uint32_t cf_id, SequenceNumber largest_seqno);
+void LagHandleGone(ColumnFamilyHandle *h);
 
 // The RocksDB handle inside the C API's rocksdb_t: c.cc declares it as a
 // struct holding only DB* rep, in every release this library builds with.

@@ -48,6 +48,10 @@ void LsnFlushListener::OnFlushCompleted(DB *db, const FlushJobInfo &info)
     ev.unsafe = kManualAtomicFlushIsPartial &&
                 info.flush_reason == FlushReason::kManualFlush &&
                 db->GetDBOptions().atomic_flush;
+    try {
+        LagFlushed(db, info.cf_id, info.largest_seqno);
+    } catch (...) {
+    }
     Deliver(&ev, db, info.table_properties);
 }
 
@@ -76,6 +80,7 @@ void LsnFlushListener::OnColumnFamilyHandleDeletionStarted(
     ColumnFamilyHandle *h)
 {
     try {
+        LagHandleGone(h);
         lsn_listener_on_handle_gone(l_, h, h->GetName().c_str(), h->GetID());
     } catch (...) {
     }

@@ -316,25 +316,29 @@ extern "C" int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
     }
 }
 
+bool lsn_adapter::FlushAll(DB *d)
+{
+    // GetLiveFiles' flush selects every column family with unflushed data
+    // and, under atomic_flush, flushes them as one group on every release,
+    // unlike a manual flush of one family before 8.1. What unsafe flushes
+    // left aside before it began is safe once it is done: their partner
+    // state was written before it.
+    std::vector<std::string> files;
+    uint64_t manifest_size;
+    lsn_flush_mark_t m;
+    lsn_tracker_flush_begin(d->DefaultColumnFamily(), &m);
+    bool ok = d->GetLiveFiles(files, &manifest_size, true).ok();
+    lsn_tracker_flush_end(&m, ok);
+    return ok;
+}
+
 extern "C" int lsn_tracker_flush_all(rocksdb_t *db)
 {
     // From a callback, the flush's own listener would wait for it.
     if (!db || lsn_notify_in_any_callback())
         return LSN_TRACKER_EINVAL;
     try {
-        // GetLiveFiles' flush selects every column family with unflushed
-        // data and, under atomic_flush, flushes them as one group on every
-        // release, unlike a manual flush of one family before 8.1.
-        // What unsafe flushes left aside before it began is safe once it
-        // is done: their partner state was written before it.
-        DB *d = Unwrap(db);
-        std::vector<std::string> files;
-        uint64_t manifest_size;
-        lsn_flush_mark_t m;
-        lsn_tracker_flush_begin(d->DefaultColumnFamily(), &m);
-        bool ok = d->GetLiveFiles(files, &manifest_size, true).ok();
-        lsn_tracker_flush_end(&m, ok);
-        return ok ? LSN_TRACKER_OK : LSN_TRACKER_EDB;
+        return FlushAll(Unwrap(db)) ? LSN_TRACKER_OK : LSN_TRACKER_EDB;
     } catch (...) {
         return LSN_TRACKER_ENOMEM;
     }
