@@ -108,33 +108,59 @@ static rocksdb_options_t *make_options(const demo_variant_t *v, int flags,
     return o;
 }
 
+/* Read-write: creates what is missing. */
+static int open_rw(demo_db_t *d, const char *path, char **rerr)
+{
+    const rocksdb_options_t *co[DEMO_MAX_CF];
+
+    for (int i = 0; i < d->v->ncf; i++)
+        co[i] = d->opts;
+    d->db = rocksdb_open_column_families(d->opts, path, d->v->ncf,
+                                         d->v->cf_names, co, d->cf, rerr);
+    return *rerr ? -1 : 0;
+}
+
+static int open_ro(demo_db_t *d, const char *path, char **rerr)
+{
+    const rocksdb_options_t *co[DEMO_MAX_CF];
+
+    for (int i = 0; i < d->v->ncf; i++)
+        co[i] = d->opts;
+    d->db = rocksdb_open_for_read_only_column_families(
+        d->opts, path, d->v->ncf, d->v->cf_names, co, d->cf, 0, rerr);
+    return *rerr ? -1 : 0;
+}
+
+/* Killed during its first open (or between dropping a column family and
+ * creating it again), before every column family existed: finish the
+ * creation, as the next start would, then open read-only as asked (a
+ * read-write database has no kPersistedTier iterators in RocksDB 7.8.3). */
+static int finish_creation(demo_db_t *d, const char *path, char **rerr)
+{
+    rocksdb_options_set_create_if_missing(d->opts, 1);
+    rocksdb_options_set_create_missing_column_families(d->opts, 1);
+    if (open_rw(d, path, rerr))
+        return -1;
+    for (int i = 0; i < d->v->ncf; i++)
+        rocksdb_column_family_handle_destroy(d->cf[i]);
+    rocksdb_close(d->db);
+    rocksdb_options_set_create_if_missing(d->opts, 0);
+    rocksdb_options_set_create_missing_column_families(d->opts, 0);
+    return open_ro(d, path, rerr);
+}
+
 static int open_families(demo_db_t *d, const char *path, int read_only,
                          char *err, size_t n)
 {
-    const rocksdb_options_t *co[DEMO_MAX_CF];
-    const demo_variant_t *v = d->v;
     char *rerr = NULL;
 
-    for (int i = 0; i < v->ncf; i++)
-        co[i] = d->opts;
-    if (read_only) {
-        d->db = rocksdb_open_for_read_only_column_families(
-            d->opts, path, v->ncf, v->cf_names, co, d->cf, 0, &rerr);
-        if (rerr && incomplete(d->opts, path, v->ncf)) {
-            /* Killed during its first open (or between dropping a column
-             * family and creating it again), before every column family
-             * existed: finish the creation, as the next start would, and
-             * check that state. */
-            free(rerr);
-            rerr = NULL;
-            rocksdb_options_set_create_if_missing(d->opts, 1);
-            rocksdb_options_set_create_missing_column_families(d->opts, 1);
-            d->db = rocksdb_open_column_families(d->opts, path, v->ncf,
-                                                 v->cf_names, co, d->cf, &rerr);
-        }
-    } else
-        d->db = rocksdb_open_column_families(d->opts, path, v->ncf,
-                                             v->cf_names, co, d->cf, &rerr);
+    if (!read_only)
+        open_rw(d, path, &rerr);
+    else if (open_ro(d, path, &rerr) && incomplete(d->opts, path, d->v->ncf)) {
+        free(rerr);
+        rerr = NULL;
+        finish_creation(d, path, &rerr);
+    }
     if (rerr) {
         d->db = NULL;
         memset(d->cf, 0, sizeof d->cf);
