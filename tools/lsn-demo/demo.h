@@ -317,17 +317,15 @@ typedef struct demo_totals {
 } demo_totals_t;
 
 /* ---- lifecycle.c: what happens to the database while the host runs ---- */
+#define DEMO_LIFE_EVENTS 9 /* kinds of events, in lifecycle.c */
+
 typedef struct demo_life {
     uint64_t rng;
-    /* Due points, in records appended by this process (UINT64_MAX: never). */
-    uint64_t next_destroy, next_restore, next_ckpt, next_drop;
-    uint64_t next_key_flush, next_flush_all, next_ingest, next_behind;
-    uint64_t next_snap;
+    /* When each event is due, in records appended by this process
+     * (UINT64_MAX: never), and how often it happened. */
+    uint64_t next[DEMO_LIFE_EVENTS], done[DEMO_LIFE_EVENTS];
     uint64_t *snap_lsn, *snap_count, *snap_sum; /* older states, for behind */
     demo_ckpts_t ck;
-    /* What this process did. */
-    uint64_t destroys, restores, checkpoints, drops, key_flushes, flush_alls,
-        ingests, behinds;
 } demo_life_t;
 
 typedef struct demo_host {

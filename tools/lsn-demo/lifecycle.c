@@ -30,6 +30,12 @@
 #define NEVER UINT64_MAX
 #define KEEP_CHECKPOINTS 3
 
+/* The events, scheduled by the table at the end of this file. */
+enum {
+    EV_DESTROY, EV_CHECKPOINT, EV_RESTORE, EV_DROP, EV_KEY_FLUSH,
+    EV_FLUSH_ALL, EV_INGEST, EV_SNAPSHOT, EV_BEHIND
+};
+
 static uint64_t between(demo_life_t *l, uint64_t lo, uint64_t hi)
 {
     l->rng += 0x9e3779b97f4a7c15ull;
@@ -102,10 +108,7 @@ static int replace_db(demo_host_t *h, uint64_t seq)
 
 static int do_destroy(demo_host_t *h)
 {
-    if (replace_db(h, 0))
-        return -1;
-    h->life.destroys++;
-    return 0;
+    return replace_db(h, 0) ? -1 : 1;
 }
 
 static int do_restore(demo_host_t *h)
@@ -127,8 +130,7 @@ static int do_restore(demo_host_t *h)
                      PRIu64, seq, cp->applied[p], p, h->opened[p]);
             return -1;
         }
-    l->restores++;
-    return 0;
+    return 1;
 }
 
 static int do_checkpoint(demo_host_t *h)
@@ -139,9 +141,9 @@ static int do_checkpoint(demo_host_t *h)
                         sizeof h->err) ||
         demo_ckpts_prune(&l->ck, KEEP_CHECKPOINTS, h->err, sizeof h->err))
         return -1;
-    l->checkpoints++;
     printf("life: checkpoint %" PRIu64 "\n", l->ck.v[l->ck.n - 1].seq);
-    return look(h); /* the oldest restore point may have moved up */
+    /* The oldest restore point may have moved up. */
+    return look(h) ? -1 : 1;
 }
 
 /* ---- dropping a column family ---- */
@@ -165,10 +167,9 @@ static int do_drop(demo_host_t *h)
     /* The first look at the new family: nothing of the old one counts. */
     if (look(h) || demo_host_replay(h, &rebuilt))
         return -1;
-    h->life.drops++;
     printf("life: rebuilt: %s, %" PRIu64 " records\n", h->v->cf_names[cf],
            rebuilt);
-    return look(h);
+    return look(h) ? -1 : 1;
 }
 
 /* ---- atomic_flush, flushed by hand ---- */
@@ -177,11 +178,10 @@ static int do_key_flush(demo_host_t *h)
 {
     if (demo_db_flush_cf(&h->d, 0, h->err, sizeof h->err))
         return -1;
-    h->life.key_flushes++;
     if (!faulty(h, "partial"))
-        return 0; /* the watermark is read when the tracker signals */
+        return 1; /* the watermark is read when the tracker signals */
     demo_durable_seed(h, h->d.applied);
-    return look(h);
+    return look(h) ? -1 : 1;
 }
 
 static int do_flush_all(demo_host_t *h)
@@ -196,10 +196,9 @@ static int do_flush_all(demo_host_t *h)
                  h->pl.strerror(r));
         return -1;
     }
-    h->life.flush_alls++;
     printf("life: flush-all%s\n", h->pl.flush_all ? "" : " (one family at a "
            "time: no lsn_tracker_flush_all)");
-    return 0;
+    return 1;
 }
 
 /* ---- ingestion ---- */
@@ -223,22 +222,24 @@ static int do_ingest(demo_host_t *h)
             goto out;
     if (demo_ingest_records(&h->d, h->c->db, recs, n, h->err, sizeof h->err))
         goto out;
-    h->life.ingests++;
     printf("life: ingest: records %" PRIu64 "..%" PRIu64 "\n", recs[0].lsn,
            recs[n - 1].lsn);
-    rc = 0;
+    rc = 1;
 out:
     free(recs);
     return rc;
 }
 
-static void take_snapshot(demo_host_t *h)
+/* The states a file ingested behind will hold, a little later. */
+static int do_snapshot(demo_host_t *h)
 {
     demo_life_t *l = &h->life;
 
     memcpy(l->snap_lsn, h->d.applied, h->parts * sizeof(uint64_t));
     memcpy(l->snap_count, h->d.count, h->parts * sizeof(uint64_t));
     memcpy(l->snap_sum, h->d.sum, h->parts * sizeof(uint64_t));
+    l->next[EV_BEHIND] = h->tot.appended + between(l, 20, 400);
+    return 1;
 }
 
 /* The file ingested behind: for about a third of the partitions the older
@@ -284,14 +285,43 @@ static int do_behind(demo_host_t *h)
     if (demo_ingest_behind(&h->d, h->c->db, puts, (size_t)k, h->err,
                            sizeof h->err))
         return -1;
-    h->life.behinds++;
     printf("life: behind: %d partitions\n", k / 2);
     if (faulty(h, "behind"))
         demo_durable_seed(h, lsn);
-    return look(h);
+    return look(h) ? -1 : 1;
 }
 
 /* ---- the schedule ---- */
+
+/* Each event of the enum at the top: the variant it belongs to; when it first falls due, in
+ * records appended by the process (drawn from first_lo..first_hi: a run
+ * killed after a few hundred milliseconds still meets most of them), and
+ * then every lo..hi records (hi 0: only when another event arms it). */
+
+static const struct event {
+    demo_life_kind_t life;
+    uint64_t first_lo, first_hi, lo, hi;
+    int (*run)(demo_host_t *h); /* 1 if it happened, 0 if not, -1 error */
+    const char *name;
+} events[DEMO_LIFE_EVENTS] = {
+    [EV_DESTROY] = {DEMO_LIFE_DESTROY, 1000, 4000, 2000, 6000, do_destroy,
+                    "destroys"},
+    [EV_CHECKPOINT] = {DEMO_LIFE_RESTORE, 300, 1500, 1000, 3000,
+                       do_checkpoint, "checkpoints"},
+    [EV_RESTORE] = {DEMO_LIFE_RESTORE, 1500, 5000, 3000, 8000, do_restore,
+                    "restores"},
+    [EV_DROP] = {DEMO_LIFE_DROPCF, 1000, 4000, 2000, 6000, do_drop, "drops"},
+    [EV_KEY_FLUSH] = {DEMO_LIFE_MANUAL_FLUSH, 100, 600, 100, 600,
+                      do_key_flush, "key-only flushes"},
+    [EV_FLUSH_ALL] = {DEMO_LIFE_MANUAL_FLUSH, 1000, 4000, 2000, 6000,
+                      do_flush_all, "flush-alls"},
+    [EV_INGEST] = {DEMO_LIFE_INGEST, 300, 2000, 300, 2000, do_ingest,
+                   "ingests"},
+    [EV_SNAPSHOT] = {DEMO_LIFE_INGEST, 300, 1500, 1000, 4000, do_snapshot,
+                     "snapshots"},
+    [EV_BEHIND] = {DEMO_LIFE_INGEST, 0, 0, 0, 0, do_behind,
+                   "ingests behind"},
+};
 
 int demo_life_prepare(demo_host_t *h)
 {
@@ -327,27 +357,11 @@ int demo_life_start(demo_host_t *h)
     demo_life_t *l = &h->life;
 
     l->rng = h->c->seed;
-    l->next_destroy = l->next_restore = l->next_ckpt = l->next_drop = NEVER;
-    l->next_key_flush = l->next_flush_all = l->next_ingest = NEVER;
-    l->next_snap = l->next_behind = NEVER;
-    switch (h->v->life) {
-    case DEMO_LIFE_DESTROY:
-        l->next_destroy = between(l, 2000, 8000);
-        break;
-    case DEMO_LIFE_RESTORE:
-        l->next_ckpt = between(l, 1000, 3000);
-        l->next_restore = between(l, 4000, 10000);
-        break;
-    case DEMO_LIFE_DROPCF:
-        l->next_drop = between(l, 2000, 8000);
-        break;
-    case DEMO_LIFE_MANUAL_FLUSH:
-        l->next_key_flush = between(l, 100, 600);
-        l->next_flush_all = between(l, 2000, 6000);
-        break;
-    case DEMO_LIFE_INGEST:
-        l->next_ingest = between(l, 300, 2000);
-        l->next_snap = between(l, 500, 3000);
+    for (int i = 0; i < DEMO_LIFE_EVENTS; i++)
+        l->next[i] = events[i].life == h->v->life && events[i].first_hi
+                         ? between(l, events[i].first_lo, events[i].first_hi)
+                         : NEVER;
+    if (h->v->life == DEMO_LIFE_INGEST) {
         l->snap_lsn = calloc(h->parts, sizeof(uint64_t));
         l->snap_count = calloc(h->parts, sizeof(uint64_t));
         l->snap_sum = calloc(h->parts, sizeof(uint64_t));
@@ -355,65 +369,41 @@ int demo_life_start(demo_host_t *h)
             snprintf(h->err, sizeof h->err, "out of memory");
             return -1;
         }
-        break;
-    default:
-        break;
     }
     return 0;
 }
 
-/* Returns 1 (and moves it on by lo..hi) if *next is due at at. */
-static int due(demo_life_t *l, uint64_t *next, uint64_t at, uint64_t lo,
-               uint64_t hi)
-{
-    if (at < *next)
-        return 0;
-    *next = at + between(l, lo, hi);
-    return 1;
-}
-
+/* Runs the first event due, if any, and schedules its next time. */
 int demo_life_tick(demo_host_t *h)
 {
     demo_life_t *l = &h->life;
     uint64_t at = h->tot.appended;
 
-    if (due(l, &l->next_destroy, at, 2000, 8000))
-        return do_destroy(h);
-    if (due(l, &l->next_ckpt, at, 1000, 3000))
-        return do_checkpoint(h);
-    if (due(l, &l->next_restore, at, 4000, 10000))
-        return do_restore(h);
-    if (due(l, &l->next_drop, at, 2000, 8000))
-        return do_drop(h);
-    if (due(l, &l->next_key_flush, at, 100, 600))
-        return do_key_flush(h);
-    if (due(l, &l->next_flush_all, at, 2000, 6000))
-        return do_flush_all(h);
-    if (due(l, &l->next_ingest, at, 300, 2000))
-        return do_ingest(h);
-    if (due(l, &l->next_snap, at, 1000, 4000)) {
-        take_snapshot(h);
-        l->next_behind = at + between(l, 20, 400);
+    for (int i = 0; i < DEMO_LIFE_EVENTS; i++) {
+        const struct event *e = &events[i];
+        int r;
+        if (at < l->next[i])
+            continue;
+        l->next[i] = e->hi ? at + between(l, e->lo, e->hi) : NEVER;
+        if ((r = e->run(h)) < 0)
+            return -1;
+        l->done[i] += (uint64_t)r;
         return 0;
-    }
-    if (at >= l->next_behind) {
-        l->next_behind = NEVER; /* until the next snapshot */
-        return do_behind(h);
     }
     return 0;
 }
 
 void demo_life_summary(const demo_life_t *l)
 {
-    if (!(l->destroys | l->restores | l->checkpoints | l->drops |
-          l->key_flushes | l->flush_alls | l->ingests | l->behinds))
-        return;
-    printf("  lifecycle          destroys %" PRIu64 ", restores %" PRIu64
-           ", checkpoints %" PRIu64 ", drops %" PRIu64 ", key-only flushes %"
-           PRIu64 ", flush-alls %" PRIu64 ", ingests %" PRIu64
-           ", ingests behind %" PRIu64 "\n", l->destroys, l->restores,
-           l->checkpoints, l->drops, l->key_flushes, l->flush_alls,
-           l->ingests, l->behinds);
+    const char *sep = "  lifecycle         ";
+
+    for (int i = 0; i < DEMO_LIFE_EVENTS; i++)
+        if (l->done[i]) {
+            printf("%s %s %" PRIu64, sep, events[i].name, l->done[i]);
+            sep = ",";
+        }
+    if (*sep == ',')
+        printf("\n");
     fflush(stdout);
 }
 
