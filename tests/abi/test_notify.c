@@ -1,4 +1,5 @@
-/* Notifications without a database: wait, subscribe, eventfd (spec 4). */
+/* Notifications through the ABI, without a database: wait, subscribe,
+ * eventfd. */
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 /* Trackers through the ABI, without a database: registry, watermarks,
- * stats and argument checking (spec 4). */
+ * stats and argument checking. */
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Watermarks raised by real flushes (spec 3.2, 5): exact per column family
+/* Watermarks raised by real flushes: exact per column family
  * and partition, never from unflushed writes, never lowered. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -194,7 +194,7 @@ Test(flush, only_puts_count)
     teardown(&f);
 }
 
-Test(flush, restate_layout_of_the_spec)
+Test(flush, restate_layout)
 {
     fixture_t f = {0};
     char k[32], v[16];

@@ -1,4 +1,4 @@
-/* External SST ingestion raises watermarks (spec 3.2): SstFileWriter runs
+/* External SST ingestion raises watermarks: SstFileWriter runs
  * the collectors of the options it is given. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>

@@ -1,6 +1,5 @@
 /* Enabling the plugin: options strings, OPTIONS files, RocksDB's own
- * persisted OPTIONS file, and every way configuration can go wrong
- * (spec 3, 8). */
+ * persisted OPTIONS file, and every way configuration can go wrong. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Recovery after reopen (spec 4, 5.1, 5.3): lsn_tracker_recover raises a
+/* Recovery after reopen: lsn_tracker_recover raises a
  * fresh tracker from the live SSTs of an open DB to exactly the applied-LSN
  * keys read with read_tier=kPersistedTier, and in the conservative cases
  * (no callback, no property) the watermark lags but never runs ahead. Each

@@ -1,5 +1,5 @@
 /* Several databases and trackers in one process, with flushes racing
- * readers, waiters, subscribers and tracker open/close (spec 8). Every
+ * readers, waiters, subscribers and tracker open/close. Every
  * check is on values; the ThreadSanitizer build runs the same tests and
  * fails them on any race it sees. */
 #define _GNU_SOURCE

@@ -1,4 +1,5 @@
-/* Key matching and value decoding (spec 3.1). */
+/* The layout module: LsnCollectorFactory's options, key matching, value
+ * decoding and the layout fingerprint. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -220,4 +221,61 @@ Test(options, prefix_or_suffix_required)
     cr_assert_eq(lsn_layout_set(&l, "key_suffix", "AB", err, sizeof err), 0);
     cr_assert_eq(lsn_layout_check(&l, err, sizeof err), 0);
     cr_assert_eq(l.suffix[0], 0xab);
+}
+
+/* fuzz_layout: a value exactly value_offset bytes long left nothing to
+ * decode, and the varint decoder was handed a null pointer plus zero
+ * (undefined behaviour, reported by UBSan). It must simply be bad. */
+Test(fuzz_regressions, varint_value_no_longer_than_its_offset)
+{
+    lsn_layout_t l;
+    char err[256];
+    const uint8_t key[] = {'L', 0, 0, 0, 0, 0, 0, 0, 7};
+    const uint8_t val[] = {0x01, 0x08};
+    uint64_t p = 0, lsn = 0;
+
+    lsn_layout_init(&l);
+    cr_assert_eq(lsn_layout_set(&l, "key_prefix", "4c", err, sizeof err), 0);
+    cr_assert_eq(lsn_layout_set(&l, "value_format", "varint", err, sizeof err),
+                 0);
+    cr_assert_eq(lsn_layout_set(&l, "value_offset", "2", err, sizeof err), 0);
+    cr_assert_eq(lsn_layout_match(&l, key, sizeof key, val, sizeof val, &p,
+                                  &lsn),
+                 LSN_KEY_BAD_VALUE);
+    cr_assert_eq(lsn_layout_match(&l, key, sizeof key, val, 1, &p, &lsn),
+                 LSN_KEY_BAD_VALUE);
+    for (int f = LSN_FMT_U64BE; f <= LSN_FMT_DECIMAL; f++)
+        cr_assert_neq(lsn_value_decode((lsn_format_t)f, NULL, 0, &lsn), 0,
+                      "format %d decoded nothing", f);
+}
+
+static uint64_t fingerprint_of(const char *name, const char *value)
+{
+    lsn_layout_t l;
+    char err[256];
+    lsn_layout_init(&l);
+    cr_assert_eq(lsn_layout_set(&l, "key_prefix", "4c", err, sizeof err), 0);
+    if (name)
+        cr_assert_eq(lsn_layout_set(&l, name, value, err, sizeof err), 0, "%s",
+                     err);
+    return lsn_layout_fingerprint(&l);
+}
+
+Test(layout, fingerprint_tells_layouts_apart)
+{
+    uint64_t base = fingerprint_of(NULL, NULL);
+    const char *const changes[][2] = {
+        {"key_prefix", "4d"},     {"key_prefix", "4c00"},
+        {"key_suffix", "00"},     {"partition_bytes", "4"},
+        {"value_format", "u64le"}, {"value_format", "varint"},
+        {"value_offset", "1"}};
+    cr_assert_neq(base, 0);
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
+        cr_assert_neq(fingerprint_of(changes[i][0], changes[i][1]), base,
+                      "%s=%s", changes[i][0], changes[i][1]);
+    /* The property name is not part of the layout. */
+    cr_assert_eq(fingerprint_of("property", "other.name"), base);
+    /* Prefix and suffix bytes are not confused with each other. */
+    cr_assert_neq(fingerprint_of("key_suffix", "4c"),
+                  fingerprint_of("key_prefix", "4c4c"));
 }

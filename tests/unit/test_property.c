@@ -1,10 +1,9 @@
-/* The property format (versions 1 and 2), the layout fingerprint, and the
- * accumulator. */
+/* The property module: the property value, format versions 1 and 2, and
+ * its ".bad_values" companion counter. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "accum.h"
 #include "property.h"
 
 #define FP 0x0807060504030201ull
@@ -155,95 +154,4 @@ Test(property, size_per_partition)
     cr_assert_leq(len, 8 * n);
     free(buf);
     free(e);
-}
-
-static lsn_accum_t *accum(void)
-{
-    lsn_layout_t l;
-    char err[256];
-    lsn_layout_init(&l);
-    cr_assert_eq(lsn_layout_set(&l, "key_prefix", "4c", err, sizeof err), 0);
-    return lsn_accum_new(&l);
-}
-
-static void add(lsn_accum_t *a, uint64_t p, uint64_t lsn)
-{
-    uint8_t k[9] = {'L'}, v[8];
-    for (int i = 0; i < 8; i++) {
-        k[1 + i] = (uint8_t)(p >> (56 - 8 * i));
-        v[i] = (uint8_t)(lsn >> (56 - 8 * i));
-    }
-    cr_assert_eq(lsn_accum_add(a, k, 9, v, 8), 0);
-}
-
-Test(accum, max_per_partition_sorted)
-{
-    lsn_accum_t *a = accum();
-    lsn_entry_t *d = NULL;
-    uint8_t *buf;
-    size_t len, n;
-    for (uint64_t r = 0; r < 3; r++)
-        for (uint64_t p = 5000; p-- > 0;)
-            add(a, p * 3, 100 * p + (r == 1 ? 50 : r));
-    add(a, 6, 0); /* lower: ignored */
-    cr_assert_eq(lsn_accum_add(a, (const uint8_t *)"Lshort", 6,
-                               (const uint8_t *)"x", 1), 0);
-    cr_assert_eq(lsn_accum_add(a, (const uint8_t *)"L\0\0\0\0\0\0\0\x01", 9,
-                               (const uint8_t *)"x", 1), 0);
-    cr_assert_eq(lsn_accum_count(a), 5000);
-    cr_assert_eq(lsn_accum_bad_values(a), 1);
-    cr_assert_eq(lsn_accum_encode(a, &buf, &len), LSN_TRACKER_OK);
-    cr_assert_eq(decode(buf, len, &d, &n), LSN_TRACKER_OK);
-    cr_assert_eq(n, 5000);
-    for (size_t i = 0; i < n; i++) {
-        cr_assert_eq(d[i].partition, i * 3);
-        cr_assert_eq(d[i].lsn, 100 * i + 50);
-    }
-    free(d);
-    free(buf);
-    lsn_accum_free(a);
-}
-
-Test(accum, empty_file_encodes_empty_map)
-{
-    lsn_accum_t *a = accum();
-    uint8_t *buf;
-    size_t len;
-    cr_assert_eq(lsn_accum_encode(a, &buf, &len), LSN_TRACKER_OK);
-    cr_assert_eq(len, 10);
-    cr_assert_eq(buf[0], 2);
-    cr_assert_eq(buf[9], 0);
-    free(buf);
-    lsn_accum_free(a);
-}
-
-static uint64_t fingerprint_of(const char *name, const char *value)
-{
-    lsn_layout_t l;
-    char err[256];
-    lsn_layout_init(&l);
-    cr_assert_eq(lsn_layout_set(&l, "key_prefix", "4c", err, sizeof err), 0);
-    if (name)
-        cr_assert_eq(lsn_layout_set(&l, name, value, err, sizeof err), 0, "%s",
-                     err);
-    return lsn_layout_fingerprint(&l);
-}
-
-Test(layout, fingerprint_tells_layouts_apart)
-{
-    uint64_t base = fingerprint_of(NULL, NULL);
-    const char *const changes[][2] = {
-        {"key_prefix", "4d"},     {"key_prefix", "4c00"},
-        {"key_suffix", "00"},     {"partition_bytes", "4"},
-        {"value_format", "u64le"}, {"value_format", "varint"},
-        {"value_offset", "1"}};
-    cr_assert_neq(base, 0);
-    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
-        cr_assert_neq(fingerprint_of(changes[i][0], changes[i][1]), base,
-                      "%s=%s", changes[i][0], changes[i][1]);
-    /* The property name is not part of the layout. */
-    cr_assert_eq(fingerprint_of("property", "other.name"), base);
-    /* Prefix and suffix bytes are not confused with each other. */
-    cr_assert_neq(fingerprint_of("key_suffix", "4c"),
-                  fingerprint_of("key_prefix", "4c4c"));
 }
