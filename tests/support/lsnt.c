@@ -31,6 +31,8 @@ const char *lsnt_plugin_path(void)
 /* The 0.2 functions, looked up at their first call (see lsnt.h). */
 static int (*acquire_fn)(const char *, lsn_tracker_t **);
 static int (*flush_all_fn)(rocksdb_t *);
+static int (*recover_report_fn)(lsn_tracker_t *, rocksdb_t *, const char *,
+                                lsn_tracker_file_fn, void *);
 
 static void *lazy_sym(void **slot, const char *name)
 {
@@ -59,6 +61,17 @@ static int lazy_flush_all(rocksdb_t *db)
     return f(db);
 }
 
+static int lazy_recover_report(lsn_tracker_t *t, rocksdb_t *db,
+                               const char *path, lsn_tracker_file_fn fn,
+                               void *arg)
+{
+    int (*f)(lsn_tracker_t *, rocksdb_t *, const char *, lsn_tracker_file_fn,
+             void *);
+    *(void **)&f = lazy_sym((void **)&recover_report_fn,
+                            "lsn_tracker_recover_report");
+    return f(t, db, path, fn, arg);
+}
+
 static void load(void)
 {
     api.handle = dlopen(lsnt_plugin_path(), RTLD_NOW | RTLD_LOCAL);
@@ -81,6 +94,7 @@ static void load(void)
     SYM(stats, "lsn_tracker_stats");
     api.acquire = lazy_acquire;
     api.flush_all = lazy_flush_all;
+    api.recover_report = lazy_recover_report;
 }
 
 const lsnt_api_t *lsnt_api(void)
@@ -89,6 +103,47 @@ const lsnt_api_t *lsnt_api(void)
     cr_assert_not_null(api.handle, "dlopen %s: %s", lsnt_plugin_path(),
                        dlerror());
     return &api;
+}
+
+void lsnt_hung(const char *what, int64_t ms)
+{
+    alarm(10);
+    cr_assert_fail("%s: not done after %lld ms: deadlocked", what,
+                   (long long)ms);
+}
+
+typedef struct within {
+    void (*fn)(void *);
+    void *arg;
+} within_t;
+
+static void *within_main(void *arg)
+{
+    within_t *w = arg;
+    w->fn(w->arg);
+    return NULL;
+}
+
+void lsnt_within(int64_t ms, const char *what, void (*fn)(void *), void *arg)
+{
+    within_t w = {fn, arg};
+    struct timespec deadline;
+    pthread_t th;
+    int rc;
+
+    cr_assert_eq(pthread_create(&th, NULL, within_main, &w), 0);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while ((rc = pthread_timedjoin_np(th, NULL, &deadline)) == EINTR)
+        ;
+    if (rc == ETIMEDOUT)
+        lsnt_hung(what, ms);
+    cr_assert_eq(rc, 0, "%s: join: %s", what, strerror(rc));
 }
 
 char *lsnt_tmpdir(const char *tag)

@@ -33,12 +33,25 @@ typedef struct lsnt_api {
      * test if the plugin does not export the function. */
     int (*acquire)(const char *, lsn_tracker_t **);
     int (*flush_all)(rocksdb_t *);
+    int (*recover_report)(lsn_tracker_t *, rocksdb_t *, const char *,
+                          lsn_tracker_file_fn, void *);
 } lsnt_api_t;
 
 /* dlopen()s the plugin (path fixed at build time, or $LSN_TRACKER_SO) and
  * resolves every ABI function; aborts the test on failure. */
 const lsnt_api_t *lsnt_api(void);
 const char *lsnt_plugin_path(void);
+
+/* Runs fn(arg) on a thread of its own and fails the test if it has not
+ * returned after ms milliseconds, so that a deadlock fails its test
+ * instead of hanging the suite. fn must not use cr_assert (it is not the
+ * test's thread): it records what it saw for the test to check. */
+#define LSNT_DEADLINE_MS 60000
+void lsnt_within(int64_t ms, const char *what, void (*fn)(void *), void *arg);
+/* Fails the test now, for something that did not finish in time. A thread
+ * stuck in a deadlock may keep the process from exiting, so it is also
+ * killed (SIGALRM) a few seconds later. */
+void lsnt_hung(const char *what, int64_t ms);
 
 /* A fresh directory under $TMPDIR; lsnt_rmdir removes it recursively. */
 char *lsnt_tmpdir(const char *tag);
@@ -55,8 +68,8 @@ rocksdb_options_t *lsnt_options(const char *opts, char **err);
 rocksdb_t *lsnt_open(const char *path, rocksdb_options_t *o, int ncf,
                      const char *const *cfs, rocksdb_column_family_handle_t **h);
 
-/* The Restate-style layout of the spec: "fs" + u64be partition + state id
- * 2; value: codec byte, tag byte, LEB128 LSN. */
+/* Restate's layout: "fs" + u64be partition + state id 2; value: codec
+ * byte, tag byte, LEB128 LSN. */
 #define LSNT_RESTATE_COLLECTOR                                                \
     "table_properties_collectors={id=LsnCollectorFactory;key_prefix=6673;"   \
     "partition_bytes=8;key_suffix=0000000000000002;value_format=varint;"     \
