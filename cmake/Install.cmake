@@ -9,17 +9,13 @@ install(TARGETS lsn_tracker EXPORT LsnTrackerTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# Installed tools find (link or dlopen) the installed library next door.
-# lsn-demo installs itself from its own directory.
+# Both programs, installed the same way: each finds (links or dlopen()s)
+# the installed library next door.
 foreach(tool IN ITEMS lsn-inspect lsn-demo)
-  if(TARGET ${tool})
-    set_target_properties(${tool} PROPERTIES
-      INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
-  endif()
+  set_target_properties(${tool} PROPERTIES
+    INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
+  install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endforeach()
-if(TARGET lsn-inspect)
-  install(TARGETS lsn-inspect RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
 
 install(EXPORT LsnTrackerTargets NAMESPACE LsnTracker::
   DESTINATION ${LSN_TRACKER_CMAKEDIR})

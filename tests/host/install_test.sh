@@ -25,12 +25,12 @@ readelf -d "$lib/$real" | grep -q 'SONAME.*\[liblsn_tracker.so.0\]' ||
 for f in include/lsn_tracker.h "$libdir/pkgconfig/lsn_tracker.pc" \
          "$libdir/cmake/LsnTracker/LsnTrackerConfig.cmake" \
          "$libdir/cmake/LsnTracker/LsnTrackerConfigVersion.cmake" \
-         bin/lsn-inspect; do
+         bin/lsn-inspect bin/lsn-demo; do
     [ -f "$prefix/$f" ] || fail "$f not installed"
 done
-if grep -q lsn-demo "$work/install.log"; then
-    [ -x "$prefix/bin/lsn-demo" ] || fail "bin/lsn-demo not installed"
-fi
+for f in bin/lsn-inspect bin/lsn-demo; do
+    [ -x "$prefix/$f" ] || fail "$f is not executable"
+done
 
 # Every binary below must load the installed library, not the build's.
 uses_installed() {
