@@ -8,8 +8,9 @@
 #   partial  one that raises from a flush of the applied-LSN key's column
 #            family alone under atomic_flush.
 # The broken tracker is simulated with lsn_tracker_seed (lsn-demo --fault).
-# Then the report's incarnation markers: a watermark above the database
-# fails the check after the last marker and is ignored before it.
+# Then a log trimmed where a re-creation needs all of it, and the report's
+# incarnation markers: a watermark above the database fails the check after
+# the last marker and is ignored before it.
 # Usage: check_lifecycle_bites.sh LSN_DEMO
 set -eu
 demo=$1
@@ -41,6 +42,17 @@ bites restore stale
 bites dropcf stale
 bites ingest behind
 bites atomic-manual partial
+
+# A re-creation replays the whole log: losing its first segment must fail
+# the check, although every record above the applied LSNs is still there.
+fresh
+demo --variant destroy --records 5000 >/dev/null
+check --variant destroy >/dev/null || fail "check failed on a sound destroy state"
+rm "$(ls "$dir"/log/seg-*.log | head -n 1)"
+if check --variant destroy >"$dir/check" 2>&1; then
+    fail "destroy: a log without its first records passed"
+fi
+echo "caught a trimmed log in destroy: $(sed -n 's/.*FAILED: //p' "$dir/check")"
 
 # Markers scope the report: a sound restore run, then a watermark above
 # everything appended after the last marker fails; a marker after it makes

@@ -5,8 +5,9 @@
  *      last "I" line of the report that speaks for it), and the state read
  *      the same way is at least every trim bound acted on in it;
  *  (b) the log still holds every record above the state's LSN, above the
- *      restore points (checkpoints) a rebuild may start from, and above
- *      every trim bound ever acted on;
+ *      restore points a rebuild may start from (checkpoints, or 0 where a
+ *      re-creation replays the whole log), and above every trim bound ever
+ *      acted on;
  *  (c) the persisted state is exactly what applying each record up to the
  *      state's LSN once produces (so nothing was lost or doubled), and,
  *      when complete is set, every record of the log has been applied.
@@ -166,9 +167,10 @@ static int check_partition(unsigned p, const demo_state_t *s,
         return -1;
     }
     if (e->next_needed && e->next_needed < first) {
-        snprintf(err, n, "partition %u: record %" PRIu64 " is above a "
-                 "restore point but was trimmed from the log (which starts "
-                 "at %" PRIu64 ")", p, e->next_needed, first);
+        snprintf(err, n, "partition %u: record %" PRIu64 " is needed by a "
+                 "rebuild (from a checkpoint, or from the start) but was "
+                 "trimmed from the log (which starts at %" PRIu64 ")", p,
+                 e->next_needed, first);
         return -1;
     }
     if (e->next_unreported && e->next_unreported < first) {

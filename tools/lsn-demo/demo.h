@@ -288,7 +288,8 @@ typedef struct demo_check {
 } demo_check_t;
 /* After a crash, before anything writes: durable state >= report, state
  * consistent with the applied-LSN keys, log still holds every record above
- * them and above floor[] (the restore points; NULL = none). With complete
+ * them and above floor[] (the restore points, 0 for "the whole log"; NULL
+ * = none). With complete
  * set, also every log record must be applied. d NULL: nothing applied. */
 int demo_check(demo_db_t *d, const demo_variant_t *v, const demo_log_t *log,
                const char *report, const uint64_t *floor, int complete,

@@ -152,9 +152,14 @@ static int check(const demo_config_t *c)
     if (demo_ckpts_load(&ck, c->db, parts, 0, err, sizeof err) ||
         (r = open_judged(c, v, parts, &ck, &d, err, sizeof err)) < 0)
         goto out;
+    /* Restore points: the checkpoints, or, where a re-creation replays
+     * the whole log, its start. */
     demo_ckpts_floor(&ck, floor);
-    if (demo_check(r ? &d : NULL, v, &log, c->report, ck.n ? floor : NULL,
-                   c->verify, &res, err, sizeof err))
+    if (v->keeps_log)
+        memset(floor, 0, sizeof floor);
+    if (demo_check(r ? &d : NULL, v, &log, c->report,
+                   ck.n || v->keeps_log ? floor : NULL, c->verify, &res, err,
+                   sizeof err))
         goto out;
     printf("check: ok: %u partitions, applied LSNs sum %" PRIu64 ", %" PRIu64
            " watermarks reported, %" PRIu64 " incarnation markers, "
