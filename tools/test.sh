@@ -44,6 +44,10 @@ no_reports() { # build dir
     [ "$n" -eq 0 ] || echo "note: $n test processes leaked memory of their own; see $log"
 }
 
+# One level of parallelism: CTest runs $JOBS test programs at once, and
+# each Criterion program runs its own tests one at a time
+# (LSN_CRITERION_JOBS in tests/CMakeLists.txt). Both levels at once ran
+# more test processes than cores, and the suite took longer for it.
 run_suite() { # dir cmake-args... ; builds and runs ctest there
     dir=$1; shift
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
