@@ -181,6 +181,10 @@ typedef struct demo_plugin {
     int (*stats)(const lsn_tracker_t *, lsn_tracker_stats_t *);
     int (*seed)(lsn_tracker_t *, const char *, uint64_t, uint64_t);
     int (*flush_all)(rocksdb_t *); /* NULL before 0.2 */
+    /* Bounded lag (0.2): NULL in a library without it. */
+    int (*attach)(lsn_tracker_t *, rocksdb_t *,
+                  rocksdb_column_family_handle_t *const *, int);
+    int (*detach)(lsn_tracker_t *);
 } demo_plugin_t;
 
 /* explicit: --plugin; NULL tries $LSN_TRACKER_SO, the build tree next to
@@ -308,14 +312,39 @@ typedef struct demo_config {
     uint64_t seed;         /* the lifecycle's schedule */
     const char *fault;     /* for tests: a broken tracker, simulated */
     int verify;
+    uint64_t max_lag_ms;   /* > 0: LsnFlushListener max_lag_ms, attached */
+    uint64_t write_buffer; /* > 0: write_buffer_size instead of the variant's */
+    double drain;          /* seconds to keep watching after the last append */
+    int json;              /* one JSON object on the last line of stdout */
 } demo_config_t;
 
 typedef struct demo_totals {
     uint64_t appended, replayed, forced_flushes, trimmed, flushes,
         flushes_with_lsn, advances;
     int live_ssts;
-    double elapsed;
+    uint64_t live_bytes;
+    uint64_t tracker_forced; /* the tracker's stats.forced_flushes */
+    double elapsed;          /* of the appending, without --drain */
 } demo_totals_t;
+
+/* ---- lag.c: per-record trim lag, append to covered by the watermark ---- */
+typedef struct demo_lag demo_lag_t;
+typedef struct demo_lag_result {
+    uint64_t covered, uncovered;
+    double p50, p99, max;          /* ms, over the covered records */
+    double lb_p50, lb_p99, lb_max; /* ms, over all, the uncovered at their
+                                      age at the end: lower bounds */
+    double oldest_uncovered;       /* ms */
+} demo_lag_result_t;
+demo_lag_t *demo_lag_new(unsigned parts);
+void demo_lag_free(demo_lag_t *l);
+int demo_lag_append(demo_lag_t *l, unsigned p, uint64_t lsn, double t);
+/* Pops every record durable[] covers, as covered at time t. */
+int demo_lag_cover(demo_lag_t *l, const uint64_t *durable, double t);
+uint64_t demo_lag_pending(const demo_lag_t *l);
+void demo_lag_result(demo_lag_t *l, double t, demo_lag_result_t *r);
+/* Live SST files of the open database (or -1), their bytes in *bytes. */
+int demo_db_live_bytes(demo_db_t *d, uint64_t *bytes);
 
 /* ---- lifecycle.c: what happens to the database while the host runs ---- */
 #define DEMO_LIFE_EVENTS 9 /* kinds of events, in lifecycle.c */
@@ -347,13 +376,22 @@ typedef struct demo_host {
     uint64_t *bound;    /* the trim bound acted on */
     const uint64_t *stale; /* --fault stale: seeded right after recovery */
     unsigned char *changed;
+    demo_variant_t vbuf; /* the variant, options as --max-lag etc. say */
+    char options[2048];
+    int attached;        /* lsn_tracker_attach holds the open database */
+    demo_lag_t *lag;
+    char json[2048];
     char err[2048];
 } demo_host_t;
 
 int demo_run(const demo_config_t *c, volatile int *stop);
 /* Opens the database, recovers the tracker, trims, replays the log. */
 int demo_host_open_db(demo_host_t *h);
-void demo_host_close_db(demo_host_t *h);
+void demo_host_close_db(demo_host_t *h); /* detaches first */
+/* With --max-lag: lsn_tracker_attach of the open database and its column
+ * families; detach before closing it or destroying a handle. */
+int demo_host_attach(demo_host_t *h);
+void demo_host_detach(demo_host_t *h);
 /* Applies every log record above each partition's applied LSN. */
 int demo_host_replay(demo_host_t *h, uint64_t *replayed);
 /* Makes the next record and appends it to the log (not applied yet). */

@@ -158,8 +158,11 @@ static int do_drop(demo_host_t *h)
         reset[p] = demo_cf_of(h->v, p, DEMO_KEY_APPLIED) == cf;
         old[p] = reset[p] ? h->durable[p] : 0;
     }
+    /* The handle is destroyed: --max-lag's attachment lets go of it first. */
+    demo_host_detach(h);
     if (demo_durable_forget(h, h->v->cf_names[cf], reset) ||
-        demo_db_recreate_cf(&h->d, cf, h->err, sizeof h->err))
+        demo_db_recreate_cf(&h->d, cf, h->err, sizeof h->err) ||
+        demo_host_attach(h))
         return -1;
     printf("life: drop: column family %s re-created\n", h->v->cf_names[cf]);
     if (faulty(h, "stale"))

@@ -34,9 +34,19 @@ static void usage(FILE *f)
 "  --partitions N      partitions, 1..%d (default 4; fixed when the log is made)\n"
 "  --records N         append N records, then stop\n"
 "  --seconds S         run S seconds (default 3; 0 = recover and replay only)\n"
-"  --rate N            at most N records per second (default: unlimited)\n"
+"  --rate N            N records per second, paced on the monotonic clock\n"
+"                      (default: as fast as it goes)\n"
 "  --watchdog S        the old way: force a flush every S seconds and trust\n"
 "                      the applied LSN read before it\n"
+"  --max-lag MS        bound the trim lag: max_lag_ms=MS on the listener and\n"
+"                      lsn_tracker_attach after every open (detach before\n"
+"                      every close or dropped column family)\n"
+"  --write-buffer B    write_buffer_size in bytes instead of the variant's\n"
+"  --drain S           after the last append, watch the watermark up to S\n"
+"                      more seconds, until it covers every record (default 0)\n"
+"  --json              end with one JSON line: records, rate, flushes, forced\n"
+"                      flushes, live SSTs and bytes, trim lag per record\n"
+"                      (append to covered by the durable watermark)\n"
 "  --variant V         RocksDB settings: default, concurrent (4 flush jobs),\n"
 "                      atomic (3 column families, atomic_flush), mempurge\n"
 "                      (one flush thread), mempurge-concurrent (with 4 flush\n"
@@ -248,6 +258,22 @@ int main(int argc, char **argv)
             if (num(a, val, 0, 1e9, &v))
                 return 2;
             c.rate = (uint64_t)v;
+        } else if (!strcmp(a, "--max-lag")) {
+            TAKE();
+            if (num(a, val, 1, 86400000, &v) || v != (uint64_t)v)
+                return 2;
+            c.max_lag_ms = (uint64_t)v;
+        } else if (!strcmp(a, "--write-buffer")) {
+            TAKE();
+            if (num(a, val, 65536, 1e12, &v))
+                return 2;
+            c.write_buffer = (uint64_t)v;
+        } else if (!strcmp(a, "--drain")) {
+            TAKE();
+            if (num(a, val, 0, 1e6, &c.drain))
+                return 2;
+        } else if (!strcmp(a, "--json")) {
+            c.json = 1;
         } else if (!strcmp(a, "--watchdog")) {
             TAKE();
             if (num(a, val, 0.001, 1e6, &c.watchdog))

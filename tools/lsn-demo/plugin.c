@@ -76,5 +76,10 @@ int demo_plugin_load(demo_plugin_t *pl, const char *explicit_path, char *err,
      * atomic_flush before RocksDB 8.1. Optional, so that the demo runs
      * against older builds of the library too. */
     *(void **)&pl->flush_all = dlsym(pl->handle, "lsn_tracker_flush_all");
+    /* 0.2: bounded lag. Optional likewise; --max-lag needs them. */
+    *(void **)&pl->attach = dlsym(pl->handle, "lsn_tracker_attach");
+    *(void **)&pl->detach = dlsym(pl->handle, "lsn_tracker_detach");
+    if (!pl->attach != !pl->detach)
+        pl->attach = NULL, pl->detach = NULL;
     return 0;
 }

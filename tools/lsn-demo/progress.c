@@ -37,11 +37,16 @@ void demo_summary(const demo_config_t *c, const demo_log_t *log,
     for (unsigned p = 0; p < d->partitions; p++)
         if (d->applied[p] - durable[p] > lag)
             lag = d->applied[p] - durable[p];
-    printf("summary (%s):\n", c->watchdog > 0 ? "watchdog" : "tracker");
-    printf("  records appended   %" PRIu64 " in %.2f s (%.0f/s), %" PRIu64
-           " replayed at start\n", tot->appended, tot->elapsed,
-           tot->elapsed > 0 ? (double)tot->appended / tot->elapsed : 0.0,
-           tot->replayed);
+    printf("summary (%s", c->watchdog > 0 ? "watchdog" : "tracker");
+    if (c->max_lag_ms)
+        printf(", max lag %" PRIu64 " ms", c->max_lag_ms);
+    printf("):\n");
+    printf("  records appended   %" PRIu64 " in %.2f s (%.0f/s", tot->appended,
+           tot->elapsed,
+           tot->elapsed > 0 ? (double)tot->appended / tot->elapsed : 0.0);
+    if (c->rate)
+        printf(", target %" PRIu64 "/s", c->rate);
+    printf("), %" PRIu64 " replayed at start\n", tot->replayed);
     printf("  applied/durable   ");
     partitions(d, durable);
     printf("\n  largest lag        %" PRIu64 " LSNs (flushed at shutdown, "
@@ -50,10 +55,12 @@ void demo_summary(const demo_config_t *c, const demo_log_t *log,
            "live %zu, trimmed %" PRIu64 "\n", demo_log_first(log),
            demo_log_last(log), log->nsegs, tot->trimmed);
     printf("  flushes seen       %" PRIu64 " (%" PRIu64 " with the property), "
-           "forced flushes %" PRIu64 ", watermark advances %" PRIu64 "\n",
+           "forced flushes %" PRIu64 " by the demo and %" PRIu64 " by the "
+           "tracker, watermark advances %" PRIu64 "\n",
            tot->flushes, tot->flushes_with_lsn, tot->forced_flushes,
-           tot->advances);
-    printf("  sst files          %" PRIu64 " written by flushes, %d live\n",
-           tot->flushes_with_lsn, tot->live_ssts);
+           tot->tracker_forced, tot->advances);
+    printf("  sst files          %" PRIu64 " written by flushes, %d live "
+           "(%" PRIu64 " bytes)\n", tot->flushes_with_lsn, tot->live_ssts,
+           tot->live_bytes);
     fflush(stdout);
 }

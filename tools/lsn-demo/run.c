@@ -2,8 +2,11 @@
  * append and apply records while the trimmer cuts the log behind the
  * durable watermark (or, with --watchdog, behind forced flushes), and the
  * variant's lifecycle changes the database under it now and then. */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,11 @@ int demo_host_append(demo_host_t *h, demo_record_t *rec)
         snprintf(h->err, sizeof h->err, "log append: %s", strerror(errno));
         return -1;
     }
+    if (h->lag &&
+        demo_lag_append(h->lag, (unsigned)rec->partition, rec->lsn, now())) {
+        snprintf(h->err, sizeof h->err, "out of memory");
+        return -1;
+    }
     h->tot.appended++;
     return 0;
 }
@@ -139,13 +147,43 @@ int demo_host_open_db(demo_host_t *h)
         return -1;
     }
     /* Flushes at open and during the last shutdown told no listener. */
-    if (recover(h) || demo_durable_act(h))
+    if (recover(h) || demo_durable_act(h) || demo_host_attach(h))
         return -1;
     return demo_host_replay(h, &h->tot.replayed);
 }
 
+int demo_host_attach(demo_host_t *h)
+{
+    int r;
+
+    if (!h->c->max_lag_ms || h->attached)
+        return 0;
+    if (!h->pl.attach) {
+        snprintf(h->err, sizeof h->err, "--max-lag: %.1000s has no "
+                 "lsn_tracker_attach (a library before 0.2?)", h->pl.path);
+        return -1;
+    }
+    r = h->pl.attach(h->t, h->d.db, h->d.cf, h->v->ncf);
+    if (r != LSN_TRACKER_OK) {
+        snprintf(h->err, sizeof h->err, "lsn_tracker_attach: %s",
+                 h->pl.strerror(r));
+        return -1;
+    }
+    h->attached = 1;
+    return 0;
+}
+
+void demo_host_detach(demo_host_t *h)
+{
+    if (!h->attached)
+        return;
+    h->pl.detach(h->t); /* OK, or NOT_FOUND if a close got there first */
+    h->attached = 0;
+}
+
 void demo_host_close_db(demo_host_t *h)
 {
+    demo_host_detach(h);
     demo_db_close(&h->d); /* flushes what is left, telling no listener */
 }
 
@@ -171,12 +209,56 @@ static int verify(const demo_config_t *c, const demo_variant_t *v,
     return rc;
 }
 
+/* The variant's options with --max-lag's max_lag_ms on the listener and
+ * --write-buffer's write_buffer_size. */
+static int edit_options(demo_host_t *h)
+{
+    static const char listener[] = "tracker=" DEMO_TRACKER "}";
+    const char *o = h->v->options, *at = strstr(o, listener);
+    const char *wb = strstr(o, "write_buffer_size=");
+    char tmp[sizeof h->options];
+    int k;
+
+    h->vbuf = *h->v;
+    if (!at) {
+        snprintf(h->err, sizeof h->err, "variant %s: no listener to set "
+                 "max_lag_ms on", h->v->name);
+        return -1;
+    }
+    /* Up to the listener's closing brace, max_lag_ms, then the rest. */
+    k = snprintf(tmp, sizeof tmp, "%.*s", (int)(at - o + sizeof listener - 2),
+                 o);
+    if (h->c->max_lag_ms)
+        k += snprintf(tmp + k, sizeof tmp - (size_t)k, ";max_lag_ms=%" PRIu64,
+                      h->c->max_lag_ms);
+    snprintf(tmp + k, sizeof tmp - (size_t)k, "%s", at + sizeof listener - 2);
+    if (h->c->write_buffer && wb) {
+        /* The variant's write_buffer_size (it is not inside the listener). */
+        const char *w = strstr(tmp, "write_buffer_size="), *end;
+        end = w + strcspn(w, ";");
+        snprintf(h->options, sizeof h->options, "%.*swrite_buffer_size=%"
+                 PRIu64 "%s", (int)(w - tmp), tmp, h->c->write_buffer, end);
+    } else if (h->c->write_buffer) {
+        snprintf(h->options, sizeof h->options, "write_buffer_size=%" PRIu64
+                 ";%s", h->c->write_buffer, tmp);
+    } else {
+        snprintf(h->options, sizeof h->options, "%s", tmp);
+    }
+    h->vbuf.options = h->options;
+    return 0;
+}
+
 static int host_init(demo_host_t *h, const demo_config_t *c)
 {
     memset(h, 0, sizeof(*h));
     h->c = c;
     h->v = demo_variant(c->variant);
     h->parts = c->partitions;
+    if (c->max_lag_ms || c->write_buffer) {
+        if (edit_options(h))
+            return -1;
+        h->v = &h->vbuf;
+    }
     h->tr.report_fd = -1;
     h->log.fd = -1;
     if (make_dirs(c->log)) {
@@ -198,8 +280,9 @@ static int host_init(demo_host_t *h, const demo_config_t *c)
     h->distrust = calloc(h->parts, sizeof(uint64_t));
     h->bound = calloc(h->parts, sizeof(uint64_t));
     h->changed = calloc(h->parts, 1);
+    h->lag = demo_lag_new(h->parts);
     if (!h->durable || !h->opened || !h->distrust || !h->bound ||
-        !h->changed) {
+        !h->changed || !h->lag) {
         snprintf(h->err, sizeof h->err, "out of memory");
         return -1;
     }
@@ -220,6 +303,8 @@ static void host_free(demo_host_t *h)
     free(h->distrust);
     free(h->bound);
     free(h->changed);
+    demo_lag_free(h->lag);
+    h->lag = NULL;
 }
 
 /* The old way: whatever was applied before the flush is trusted to be
@@ -236,63 +321,155 @@ static int watchdog_flush(demo_host_t *h)
     return demo_log_sync(&h->log) || demo_durable_act(h) ? -1 : 0;
 }
 
-static int work(demo_host_t *h, volatile int *stop)
+/* Sleeps until the monotonic time wake, or until the tracker signals an
+ * advance, whichever comes first. */
+static void wait_until(int efd, double wake)
+{
+    double d = wake - now();
+    struct pollfd pfd = {efd, POLLIN, 0};
+    struct timespec ts;
+
+    if (d <= 0)
+        return;
+    ts.tv_sec = (time_t)d;
+    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+    if (efd >= 0)
+        ppoll(&pfd, 1, &ts, NULL);
+    else
+        nanosleep(&ts, NULL);
+}
+
+/* Everything but appending: the tracker's advances (or the watchdog's
+ * flush), the trim lag of what they cover, progress lines. */
+static int service(demo_host_t *h, double start, double tnow, int efd,
+                   double *next_watchdog, double *next_progress)
 {
     const demo_config_t *c = h->c;
     lsn_tracker_stats_t st;
-    double start = now(), next_progress = start + c->progress;
-    double next_watchdog = start + c->watchdog;
-    int efd = h->pl.eventfd(h->t);
     uint64_t v;
 
-    for (uint64_t i = 0;; i++) {
-        double tnow = (i & 63) == 0 ? now() : 0;
-        if (*stop || (c->records && h->tot.appended >= c->records) ||
-            (!c->records && (c->seconds <= 0 ||
-                             (tnow && tnow - start >= c->seconds))))
-            break;
-        if (tnow && c->rate && (double)h->tot.appended / (double)c->rate >
-                                   tnow - start) {
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
-        }
-        demo_record_t rec;
-        if (demo_host_append(h, &rec) ||
-            demo_db_apply(&h->d, &rec, h->err, sizeof h->err) ||
-            demo_life_tick(h))
+    if (c->watchdog > 0 && tnow >= *next_watchdog) {
+        if (watchdog_flush(h))
             return -1;
-        if (!tnow)
-            continue;
-        if (c->watchdog > 0 && tnow >= next_watchdog) {
-            if (watchdog_flush(h))
-                return -1;
-            next_watchdog = tnow + c->watchdog;
-        } else if (c->watchdog <= 0 && efd >= 0 && read(efd, &v, 8) == 8) {
-            demo_durable_read(h);
-            if (demo_log_sync(&h->log) || demo_durable_act(h))
-                return -1;
-        }
-        if (c->progress > 0 && tnow >= next_progress) {
-            memset(&st, 0, sizeof st);
-            st.size = sizeof st;
-            h->pl.stats(h->t, &st);
-            demo_progress(tnow - start, &h->log, &h->d, h->durable, &st,
-                          h->tot.forced_flushes);
-            next_progress = tnow + c->progress;
-        }
+        *next_watchdog = tnow + c->watchdog;
+    } else if (c->watchdog <= 0 && efd >= 0 && read(efd, &v, 8) == 8) {
+        demo_durable_read(h);
+        if (demo_log_sync(&h->log) || demo_durable_act(h))
+            return -1;
     }
-    h->tot.elapsed = now() - start;
+    /* Also what a lifecycle step's own look at the tracker found. */
+    if (demo_lag_cover(h->lag, h->durable, now())) {
+        snprintf(h->err, sizeof h->err, "out of memory");
+        return -1;
+    }
+    if (c->progress > 0 && tnow >= *next_progress) {
+        memset(&st, 0, sizeof st);
+        st.size = sizeof st;
+        h->pl.stats(h->t, &st);
+        demo_progress(tnow - start, &h->log, &h->d, h->durable, &st,
+                      h->tot.forced_flushes);
+        *next_progress = tnow + c->progress;
+    }
+    return 0;
+}
+
+/* Appends and applies records, at --rate if set: record k of this run is
+ * due at start + k / rate on the monotonic clock, so time lost to a slow
+ * record or a late wake-up is made up by the next ones, not accumulated.
+ * Then, with --drain, keeps watching the watermark without appending. */
+static int work(demo_host_t *h, volatile int *stop)
+{
+    const demo_config_t *c = h->c;
+    double start = now(), tnow = start, drain_end = 0;
+    double next_progress = start + c->progress;
+    double next_watchdog = start + c->watchdog;
+    uint64_t base = h->tot.appended;
+    int efd = h->pl.eventfd(h->t), appending = 1;
+
+    for (uint64_t i = 0;; i++) {
+        /* Flat out, the clock and the tracker are looked at every 16
+         * records; paced, at every one. */
+        int look = c->rate || !appending || (i & 15) == 0;
+        double wake;
+
+        if (look)
+            tnow = now();
+        if (appending &&
+            (*stop || (c->records && h->tot.appended >= c->records) ||
+             (!c->records && (c->seconds <= 0 || tnow - start >= c->seconds)))) {
+            appending = 0;
+            h->tot.elapsed = tnow - start;
+            drain_end = tnow + (*stop ? 0 : c->drain);
+        }
+        if (!appending &&
+            (*stop || tnow >= drain_end || !demo_lag_pending(h->lag)))
+            break;
+        if (look && service(h, start, tnow, efd, &next_watchdog,
+                            &next_progress))
+            return -1;
+        if (appending) {
+            wake = c->rate ? start + (double)(h->tot.appended - base) /
+                                         (double)c->rate
+                           : tnow;
+            if (wake <= tnow) {
+                demo_record_t rec;
+                if (demo_host_append(h, &rec) ||
+                    demo_db_apply(&h->d, &rec, h->err, sizeof h->err) ||
+                    demo_life_tick(h))
+                    return -1;
+                continue;
+            }
+        } else {
+            wake = drain_end;
+        }
+        if (c->watchdog > 0 && next_watchdog < wake)
+            wake = next_watchdog;
+        if (c->progress > 0 && next_progress < wake)
+            wake = next_progress;
+        wait_until(c->watchdog > 0 ? -1 : efd, wake);
+    }
     if (c->watchdog <= 0) {
         demo_durable_read(h);
         if (demo_durable_act(h))
             return -1;
     }
-    return 0;
+    return demo_lag_cover(h->lag, h->durable, now());
+}
+
+static void put_json(demo_host_t *h, const demo_lag_result_t *r)
+{
+    const demo_config_t *c = h->c;
+    const demo_totals_t *t = &h->tot;
+    const char *mode = c->watchdog > 0 ? (c->max_lag_ms ? "watchdog+bound"
+                                                        : "watchdog")
+                       : c->max_lag_ms ? "bound" : "tracker";
+
+    snprintf(h->json, sizeof h->json,
+             "{\"mode\": \"%s\", \"variant\": \"%s\", \"records\": %" PRIu64
+             ", \"elapsed_s\": %.3f, \"rate\": %.1f, \"rate_target\": %" PRIu64
+             ", \"max_lag_ms\": %" PRIu64 ", \"watchdog_s\": %g"
+             ", \"drain_s\": %g, \"flushes\": %" PRIu64
+             ", \"forced_flushes\": %" PRIu64 ", \"forced_by_demo\": %" PRIu64
+             ", \"forced_by_tracker\": %" PRIu64 ", \"sst_files\": %d"
+             ", \"sst_bytes\": %" PRIu64 ", \"trim_lag_ms\": {\"over\": "
+             "\"covered\", \"covered\": %" PRIu64 ", \"p50\": %.1f, \"p99\": "
+             "%.1f, \"max\": %.1f}, \"uncovered\": %" PRIu64
+             ", \"uncovered_oldest_ms\": %.1f, \"trim_lag_lb_ms\": {\"over\": "
+             "\"all, uncovered at their age at the end\", \"p50\": %.1f, "
+             "\"p99\": %.1f, \"max\": %.1f}}",
+             mode, c->variant, t->appended, t->elapsed,
+             t->elapsed > 0 ? (double)t->appended / t->elapsed : 0.0, c->rate,
+             c->max_lag_ms, c->watchdog, c->drain, t->flushes,
+             t->forced_flushes + t->tracker_forced, t->forced_flushes,
+             t->tracker_forced, t->live_ssts, t->live_bytes, r->covered,
+             r->p50, r->p99, r->max, r->uncovered, r->oldest_uncovered,
+             r->lb_p50, r->lb_p99, r->lb_max);
 }
 
 static void finish(demo_host_t *h)
 {
     lsn_tracker_stats_t st;
+    demo_lag_result_t r;
 
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
@@ -301,11 +478,21 @@ static void finish(demo_host_t *h)
     h->tot.flushes = st.flushes;
     h->tot.flushes_with_lsn = st.flushes_with_lsn;
     h->tot.advances = st.advances;
-    h->tot.live_ssts = demo_db_live_ssts(&h->d);
+    h->tot.tracker_forced = st.size >= offsetof(lsn_tracker_stats_t,
+                                                forced_flushes) + 8
+                                ? st.forced_flushes : 0;
+    h->tot.live_ssts = demo_db_live_bytes(&h->d, &h->tot.live_bytes);
+    demo_lag_result(h->lag, now(), &r);
     if (h->c->progress > 0) {
         demo_summary(h->c, &h->log, &h->d, h->durable, &h->tot);
+        printf("  trim lag           p50 %.1f ms, p99 %.1f ms, max %.1f ms "
+               "over %" PRIu64 " records covered; %" PRIu64 " not covered "
+               "by the end (oldest %.1f ms)\n", r.p50, r.p99, r.max,
+               r.covered, r.uncovered, r.oldest_uncovered);
         demo_life_summary(&h->life);
     }
+    if (h->c->json)
+        put_json(h, &r);
 }
 
 int demo_run(const demo_config_t *c, volatile int *stop)
@@ -339,6 +526,8 @@ out:
         fprintf(stderr, "lsn-demo: verify: %s\n", h->err);
         rc = 1;
     }
+    if (rc == 0 && h->json[0])
+        printf("%s\n", h->json); /* the last line */
     free(h);
     return rc;
 }
