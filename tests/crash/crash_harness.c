@@ -31,6 +31,7 @@ static const char *ldb = "ldb";
 static char db[4200], logdir[4200], report[4200], out[4200];
 static char partitions[16] = "6", rate[32] = "40000", segment[16] = "200";
 static char seed_arg[32];
+static char max_lag[32]; /* --max-lag MS for lsn-demo, empty: none */
 
 /* Variants whose re-creations replay the whole log never trim it: a lower
  * rate keeps that log, and the replays, short. */
@@ -163,7 +164,7 @@ static void usage(void)
             "--soak N]\n"
             "       [--seed S] [--dir DIR] [--min-ms MS] [--max-ms MS] "
             "[--partitions N] [--rate N] [--segment-records N]\n"
-            "       [--ldb PATH] [--keep]\n");
+            "       [--ldb PATH] [--max-lag MS] [--keep]\n");
 }
 
 int main(int argc, char **argv)
@@ -208,6 +209,8 @@ int main(int argc, char **argv)
             segment_set = snprintf(segment, sizeof segment, "%s", v);
         else if (!strcmp(a, "--ldb"))
             ldb = v;
+        else if (!strcmp(a, "--max-lag"))
+            snprintf(max_lag, sizeof max_lag, "%s", v);
         else {
             usage();
             return 2;
@@ -237,12 +240,16 @@ int main(int argc, char **argv)
     snprintf(report, sizeof report, "%s/report", dir);
     snprintf(out, sizeof out, "%s/demo.out", dir);
     srand(seed);
-    printf("crash_harness: variant %s, %ld kills, seed %u, rate %s/s, dir %s\n",
-           variant, kills, seed, rate, dir);
+    printf("crash_harness: variant %s, %ld kills, seed %u, rate %s/s%s%s%s, "
+           "dir %s\n", variant, kills, seed, rate,
+           *max_lag ? ", max lag " : "", max_lag, *max_lag ? " ms" : "", dir);
     fflush(stdout);
 
+    /* With --max-lag the writer and the final run bound the lag: the
+     * tracker's poller flushes while the kills land. */
     const char *writer[] = {"--seconds", "100000", "--progress", "0",
-                            "--rate", rate, "--seed", seed_arg, NULL};
+                            "--rate", rate, "--seed", seed_arg,
+                            *max_lag ? "--max-lag" : NULL, max_lag, NULL};
     const char *checker[] = {"--check", NULL};
     for (long k = 1; k <= kills; k++) {
         long delay = min_ms + rand() % (max_ms - min_ms + 1);
@@ -299,7 +306,7 @@ int main(int argc, char **argv)
     /* A clean finish: replay whatever is left, then every record must have
      * been applied exactly once. */
     const char *finish[] = {"--seconds", "0", "--progress", "1", "--verify",
-                            NULL};
+                            *max_lag ? "--max-lag" : NULL, max_lag, NULL};
     if (run(finish) != 0) {
         fprintf(stderr, "FAIL: final replay and verify; output:\n");
         show_tail();
