@@ -324,6 +324,7 @@ typedef struct demo_totals {
     int live_ssts;
     uint64_t live_bytes;
     uint64_t tracker_forced; /* the tracker's stats.forced_flushes */
+    uint64_t forced_appending; /* both kinds, until the last append */
     double elapsed;          /* of the appending, without --drain */
 } demo_totals_t;
 

@@ -216,7 +216,7 @@ static int edit_options(demo_host_t *h)
     static const char listener[] = "tracker=" DEMO_TRACKER "}";
     const char *o = h->v->options, *at = strstr(o, listener);
     const char *wb = strstr(o, "write_buffer_size=");
-    char tmp[sizeof h->options];
+    char tmp[sizeof h->options / 2];
     int k;
 
     h->vbuf = *h->v;
@@ -318,7 +318,23 @@ static int watchdog_flush(demo_host_t *h)
         return -1;
     h->tot.forced_flushes++;
     memcpy(h->durable, snap, h->parts * sizeof(uint64_t));
+    /* Covered from here on, whatever acting on it then costs. */
+    if (demo_lag_cover(h->lag, h->durable, now())) {
+        snprintf(h->err, sizeof h->err, "out of memory");
+        return -1;
+    }
     return demo_log_sync(&h->log) || demo_durable_act(h) ? -1 : 0;
+}
+
+static uint64_t tracker_forced(demo_host_t *h)
+{
+    lsn_tracker_stats_t st;
+
+    memset(&st, 0, sizeof st);
+    st.size = sizeof st;
+    return h->pl.stats(h->t, &st) == LSN_TRACKER_OK &&
+                   st.size >= offsetof(lsn_tracker_stats_t, forced_flushes) + 8
+               ? st.forced_flushes : 0;
 }
 
 /* Sleeps until the monotonic time wake, or until the tracker signals an
@@ -354,6 +370,10 @@ static int service(demo_host_t *h, double start, double tnow, int efd,
         *next_watchdog = tnow + c->watchdog;
     } else if (c->watchdog <= 0 && efd >= 0 && read(efd, &v, 8) == 8) {
         demo_durable_read(h);
+        if (demo_lag_cover(h->lag, h->durable, now())) {
+            snprintf(h->err, sizeof h->err, "out of memory");
+            return -1;
+        }
         if (demo_log_sync(&h->log) || demo_durable_act(h))
             return -1;
     }
@@ -399,6 +419,8 @@ static int work(demo_host_t *h, volatile int *stop)
              (!c->records && (c->seconds <= 0 || tnow - start >= c->seconds)))) {
             appending = 0;
             h->tot.elapsed = tnow - start;
+            h->tot.forced_appending = h->tot.forced_flushes +
+                                      tracker_forced(h);
             drain_end = tnow + (*stop ? 0 : c->drain);
         }
         if (!appending &&
@@ -450,7 +472,8 @@ static void put_json(demo_host_t *h, const demo_lag_result_t *r)
              ", \"max_lag_ms\": %" PRIu64 ", \"watchdog_s\": %g"
              ", \"drain_s\": %g, \"flushes\": %" PRIu64
              ", \"forced_flushes\": %" PRIu64 ", \"forced_by_demo\": %" PRIu64
-             ", \"forced_by_tracker\": %" PRIu64 ", \"sst_files\": %d"
+             ", \"forced_by_tracker\": %" PRIu64
+             ", \"forced_while_appending\": %" PRIu64 ", \"sst_files\": %d"
              ", \"sst_bytes\": %" PRIu64 ", \"trim_lag_ms\": {\"over\": "
              "\"covered\", \"covered\": %" PRIu64 ", \"p50\": %.1f, \"p99\": "
              "%.1f, \"max\": %.1f}, \"uncovered\": %" PRIu64
@@ -461,7 +484,7 @@ static void put_json(demo_host_t *h, const demo_lag_result_t *r)
              t->elapsed > 0 ? (double)t->appended / t->elapsed : 0.0, c->rate,
              c->max_lag_ms, c->watchdog, c->drain, t->flushes,
              t->forced_flushes + t->tracker_forced, t->forced_flushes,
-             t->tracker_forced, t->live_ssts, t->live_bytes, r->covered,
+             t->tracker_forced, t->forced_appending, t->live_ssts, t->live_bytes, r->covered,
              r->p50, r->p99, r->max, r->uncovered, r->oldest_uncovered,
              r->lb_p50, r->lb_p99, r->lb_max);
 }
