@@ -123,7 +123,8 @@ void demo_lag_result(demo_lag_t *l, double t, demo_lag_result_t *r)
     double *v;
 
     memset(r, 0, sizeof(*r));
-    qsort(l->ms, l->n, sizeof(*l->ms), cmp_double);
+    if (n) /* none when nothing was appended, and then ms is NULL */
+        qsort(l->ms, n, sizeof(*l->ms), cmp_double);
     r->covered = l->n;
     r->uncovered = l->pending;
     r->p50 = pct(l->ms, n, 0.50);
@@ -133,7 +134,8 @@ void demo_lag_result(demo_lag_t *l, double t, demo_lag_result_t *r)
      * that, so these are lower bounds of the percentiles over all records. */
     if (!all || !(v = malloc(all * sizeof(*v))))
         return;
-    memcpy(v, l->ms, n * sizeof(*v));
+    if (n)
+        memcpy(v, l->ms, n * sizeof(*v));
     for (unsigned p = 0; p < l->parts; p++) {
         const lag_fifo_t *f = &l->q[p];
         for (size_t i = f->head; i < f->len; i++) {
