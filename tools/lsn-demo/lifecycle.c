@@ -307,13 +307,13 @@ static const struct event {
     int (*run)(demo_host_t *h); /* 1 if it happened, 0 if not, -1 error */
     const char *name;
 } events[DEMO_LIFE_EVENTS] = {
-    [EV_DESTROY] = {DEMO_LIFE_DESTROY, 1000, 4000, 2000, 6000, do_destroy,
+    [EV_DESTROY] = {DEMO_LIFE_DESTROY, 500, 2500, 2000, 6000, do_destroy,
                     "destroys"},
     [EV_CHECKPOINT] = {DEMO_LIFE_RESTORE, 300, 1500, 1000, 3000,
                        do_checkpoint, "checkpoints"},
     [EV_RESTORE] = {DEMO_LIFE_RESTORE, 1500, 5000, 3000, 8000, do_restore,
                     "restores"},
-    [EV_DROP] = {DEMO_LIFE_DROPCF, 1000, 4000, 2000, 6000, do_drop, "drops"},
+    [EV_DROP] = {DEMO_LIFE_DROPCF, 500, 2500, 2000, 6000, do_drop, "drops"},
     [EV_KEY_FLUSH] = {DEMO_LIFE_MANUAL_FLUSH, 100, 600, 100, 600,
                       do_key_flush, "key-only flushes"},
     [EV_FLUSH_ALL] = {DEMO_LIFE_MANUAL_FLUSH, 1000, 4000, 2000, 6000,
