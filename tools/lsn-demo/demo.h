@@ -316,7 +316,14 @@ typedef struct demo_config {
     uint64_t write_buffer; /* > 0: write_buffer_size instead of the variant's */
     double drain;          /* seconds to keep watching after the last append */
     int json;              /* one JSON object on the last line of stdout */
+    int check;             /* only check what a killed run left */
 } demo_config_t;
+
+/* ---- args.c: the command line ---- */
+void demo_usage(FILE *f);
+/* Fills c from argv: 0 to run, 1 when done (--help, --version), 2 on a
+ * usage error (reported). */
+int demo_args(int argc, char **argv, demo_config_t *c);
 
 typedef struct demo_totals {
     uint64_t appended, replayed, forced_flushes, trimmed, flushes,
