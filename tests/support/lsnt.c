@@ -21,87 +21,19 @@ const char *lsnt_plugin_path(void)
     return p && *p ? p : LSNT_PLUGIN_PATH;
 }
 
-#define SYM(field, name)                                                      \
-    do {                                                                      \
-        *(void **)&api.field = dlsym(api.handle, name);                       \
-        if (!api.field)                                                       \
-            cr_assert_fail("dlsym %s: %s", name, dlerror());                  \
-    } while (0)
-
-/* The 0.2 functions, looked up at their first call (see lsnt.h). */
-static int (*acquire_fn)(const char *, lsn_tracker_t **);
-static int (*flush_all_fn)(rocksdb_t *);
-static int (*recover_report_fn)(lsn_tracker_t *, rocksdb_t *, const char *,
-                                lsn_tracker_file_fn, void *);
-
-static void *lazy_sym(void **slot, const char *name)
-{
-    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (!f) {
-        f = dlsym(api.handle, name);
-        if (!f)
-            cr_assert_fail("dlsym %s: %s (the plugin does not export it)",
-                           name, dlerror());
-        __atomic_store_n(slot, f, __ATOMIC_RELEASE);
-    }
-    return f;
-}
-
-static int lazy_acquire(const char *name, lsn_tracker_t **out)
-{
-    int (*f)(const char *, lsn_tracker_t **);
-    *(void **)&f = lazy_sym((void **)&acquire_fn, "lsn_tracker_acquire");
-    return f(name, out);
-}
-
-static int lazy_flush_all(rocksdb_t *db)
-{
-    int (*f)(rocksdb_t *);
-    *(void **)&f = lazy_sym((void **)&flush_all_fn, "lsn_tracker_flush_all");
-    return f(db);
-}
-
-static int lazy_recover_report(lsn_tracker_t *t, rocksdb_t *db,
-                               const char *path, lsn_tracker_file_fn fn,
-                               void *arg)
-{
-    int (*f)(lsn_tracker_t *, rocksdb_t *, const char *, lsn_tracker_file_fn,
-             void *);
-    *(void **)&f = lazy_sym((void **)&recover_report_fn,
-                            "lsn_tracker_recover_report");
-    return f(t, db, path, fn, arg);
-}
+static char load_err[1024];
 
 static void load(void)
 {
-    api.handle = dlopen(lsnt_plugin_path(), RTLD_NOW | RTLD_LOCAL);
-    if (!api.handle)
-        return;
-    SYM(version, "lsn_tracker_version");
-    SYM(strerror, "lsn_tracker_strerror");
-    SYM(reg, "lsn_tracker_register");
-    SYM(open, "lsn_tracker_open");
-    SYM(close, "lsn_tracker_close");
-    SYM(get, "lsn_tracker_get");
-    SYM(wait, "lsn_tracker_wait");
-    SYM(subscribe, "lsn_tracker_subscribe");
-    SYM(unsubscribe, "lsn_tracker_unsubscribe");
-    SYM(eventfd, "lsn_tracker_eventfd");
-    SYM(foreach, "lsn_tracker_foreach");
-    SYM(seed, "lsn_tracker_seed");
-    SYM(recover, "lsn_tracker_recover");
-    SYM(recover_sst, "lsn_tracker_recover_sst");
-    SYM(stats, "lsn_tracker_stats");
-    api.acquire = lazy_acquire;
-    api.flush_all = lazy_flush_all;
-    api.recover_report = lazy_recover_report;
+    if (lsn_abi_load(&api, lsnt_plugin_path(), load_err, sizeof load_err))
+        api.handle = NULL;
 }
 
 const lsnt_api_t *lsnt_api(void)
 {
     pthread_once(&api_once, load);
-    cr_assert_not_null(api.handle, "dlopen %s: %s", lsnt_plugin_path(),
-                       dlerror());
+    cr_assert_not_null(api.handle, "loading %s: %s", lsnt_plugin_path(),
+                       load_err);
     return &api;
 }
 

@@ -7,35 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lsn_abi.h"
 #include "lsn_tracker.h"
 
-typedef struct lsnt_api {
-    void *handle;
-    const char *(*version)(void);
-    const char *(*strerror)(int);
-    int (*reg)(void);
-    lsn_tracker_t *(*open)(const char *);
-    void (*close)(lsn_tracker_t *);
-    int (*get)(const lsn_tracker_t *, const char *, uint64_t, uint64_t *);
-    int (*wait)(lsn_tracker_t *, const char *, uint64_t, uint64_t, int64_t,
-                uint64_t *);
-    int (*subscribe)(lsn_tracker_t *, lsn_tracker_advance_fn, void *,
-                     uint64_t *);
-    int (*unsubscribe)(lsn_tracker_t *, uint64_t);
-    int (*eventfd)(lsn_tracker_t *);
-    int (*foreach)(const lsn_tracker_t *, lsn_tracker_visit_fn, void *);
-    int (*seed)(lsn_tracker_t *, const char *, uint64_t, uint64_t);
-    int (*recover)(lsn_tracker_t *, rocksdb_t *, const char *);
-    int (*recover_sst)(lsn_tracker_t *, const char *, const char *);
-    int (*stats)(const lsn_tracker_t *, lsn_tracker_stats_t *);
-    /* ABI 0.2. Resolved at the first call, so that a test that does not
-     * call them runs against a plugin that lacks them; the call aborts the
-     * test if the plugin does not export the function. */
-    int (*acquire)(const char *, lsn_tracker_t **);
-    int (*flush_all)(rocksdb_t *);
-    int (*recover_report)(lsn_tracker_t *, rocksdb_t *, const char *,
-                          lsn_tracker_file_fn, void *);
-} lsnt_api_t;
+/* The whole ABI, resolved by dlopen (support/lsn_abi.h). */
+typedef lsn_abi_t lsnt_api_t;
 
 /* dlopen()s the plugin (path fixed at build time, or $LSN_TRACKER_SO) and
  * resolves every ABI function; aborts the test on failure. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "lsn_abi.h"
 #include "lsn_tracker.h"
 
 #define DEMO_MAX_PARTITIONS 1024
@@ -169,22 +170,8 @@ void demo_db_close(demo_db_t *d);
 
 /* ---- plugin.c: the tracker ABI through dlopen ---- */
 typedef struct demo_plugin {
-    void *handle;
+    lsn_abi_t abi; /* the whole ABI (support/lsn_abi.h) */
     char path[4096];
-    const char *(*version)(void);
-    const char *(*strerror)(int);
-    lsn_tracker_t *(*open)(const char *);
-    void (*close)(lsn_tracker_t *);
-    int (*get)(const lsn_tracker_t *, const char *, uint64_t, uint64_t *);
-    int (*eventfd)(lsn_tracker_t *);
-    int (*recover)(lsn_tracker_t *, rocksdb_t *, const char *);
-    int (*stats)(const lsn_tracker_t *, lsn_tracker_stats_t *);
-    int (*seed)(lsn_tracker_t *, const char *, uint64_t, uint64_t);
-    int (*flush_all)(rocksdb_t *); /* NULL before 0.2 */
-    /* Bounded lag (0.2): NULL in a library without it. */
-    int (*attach)(lsn_tracker_t *, rocksdb_t *,
-                  rocksdb_column_family_handle_t *const *, int);
-    int (*detach)(lsn_tracker_t *);
 } demo_plugin_t;
 
 /* explicit: --plugin; NULL tries $LSN_TRACKER_SO, the build tree next to

@@ -28,7 +28,7 @@ void demo_durable_read(demo_host_t *h)
 {
     for (unsigned p = 0; p < h->parts; p++) {
         uint64_t v;
-        if (h->pl.get(h->t, demo_cf_name(h->v, p, DEMO_KEY_APPLIED), p, &v) ==
+        if (h->pl.abi.get(h->t, demo_cf_name(h->v, p, DEMO_KEY_APPLIED), p, &v) ==
             LSN_TRACKER_OK)
             h->durable[p] = v;
     }
@@ -38,7 +38,7 @@ void demo_durable_seed(demo_host_t *h, const uint64_t *lsn)
 {
     for (unsigned p = 0; p < h->parts; p++)
         if (lsn[p])
-            h->pl.seed(h->t, demo_cf_name(h->v, p, DEMO_KEY_APPLIED), p,
+            h->pl.abi.seed(h->t, demo_cf_name(h->v, p, DEMO_KEY_APPLIED), p,
                        lsn[p]);
 }
 

@@ -189,18 +189,14 @@ static int do_key_flush(demo_host_t *h)
 
 static int do_flush_all(demo_host_t *h)
 {
-    int r;
+    int r = h->pl.abi.flush_all(h->d.db);
 
-    if (!h->pl.flush_all) {
-        if (demo_db_flush(&h->d, h->err, sizeof h->err))
-            return -1;
-    } else if ((r = h->pl.flush_all(h->d.db)) != LSN_TRACKER_OK) {
+    if (r != LSN_TRACKER_OK) {
         snprintf(h->err, sizeof h->err, "lsn_tracker_flush_all: %s",
-                 h->pl.strerror(r));
+                 h->pl.abi.strerror(r));
         return -1;
     }
-    printf("life: flush-all%s\n", h->pl.flush_all ? "" : " (one family at a "
-           "time: no lsn_tracker_flush_all)");
+    printf("life: flush-all\n");
     return 1;
 }
 

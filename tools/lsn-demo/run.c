@@ -103,11 +103,11 @@ int demo_host_append(demo_host_t *h, demo_record_t *rec)
 static int recover(demo_host_t *h)
 {
     unsigned below = 0, above = 0;
-    int r = h->pl.recover(h->t, h->d.db, h->c->db);
+    int r = h->pl.abi.recover(h->t, h->d.db, h->c->db);
 
     if (r != LSN_TRACKER_OK) {
         snprintf(h->err, sizeof h->err, "lsn_tracker_recover: %s",
-                 h->pl.strerror(r));
+                 h->pl.abi.strerror(r));
         return -1;
     }
     if (h->stale)
@@ -141,7 +141,7 @@ int demo_host_open_db(demo_host_t *h)
         return -1;
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
-    if (h->pl.stats(h->t, &st) || st.listeners == 0) {
+    if (h->pl.abi.stats(h->t, &st) || st.listeners == 0) {
         snprintf(h->err, sizeof h->err, "LsnFlushListener is not active (was "
                  "%.1000s loaded before the options were parsed?)", h->pl.path);
         return -1;
@@ -158,15 +158,10 @@ int demo_host_attach(demo_host_t *h)
 
     if (!h->c->max_lag_ms || h->attached)
         return 0;
-    if (!h->pl.attach) {
-        snprintf(h->err, sizeof h->err, "--max-lag: %.1000s has no "
-                 "lsn_tracker_attach (a library before 0.2?)", h->pl.path);
-        return -1;
-    }
-    r = h->pl.attach(h->t, h->d.db, h->d.cf, h->v->ncf);
+    r = h->pl.abi.attach(h->t, h->d.db, h->d.cf, h->v->ncf);
     if (r != LSN_TRACKER_OK) {
         snprintf(h->err, sizeof h->err, "lsn_tracker_attach: %s",
-                 h->pl.strerror(r));
+                 h->pl.abi.strerror(r));
         return -1;
     }
     h->attached = 1;
@@ -177,7 +172,7 @@ void demo_host_detach(demo_host_t *h)
 {
     if (!h->attached)
         return;
-    h->pl.detach(h->t); /* OK, or NOT_FOUND if a close got there first */
+    h->pl.abi.detach(h->t); /* OK, or NOT_FOUND if a close got there first */
     h->attached = 0;
 }
 
@@ -271,7 +266,7 @@ static int host_init(demo_host_t *h, const demo_config_t *c)
         demo_log_open(&h->log, c->log, h->parts, c->seg_records, 0, h->err,
                       sizeof h->err))
         return -1;
-    if (!(h->t = h->pl.open(DEMO_TRACKER))) {
+    if (!(h->t = h->pl.abi.open(DEMO_TRACKER))) {
         snprintf(h->err, sizeof h->err, "lsn_tracker_open failed");
         return -1;
     }
@@ -297,7 +292,7 @@ static void host_free(demo_host_t *h)
     demo_host_close_db(h);
     demo_log_close(&h->log);
     if (h->t)
-        h->pl.close(h->t);
+        h->pl.abi.close(h->t);
     free(h->durable);
     free(h->opened);
     free(h->distrust);
@@ -332,7 +327,7 @@ static uint64_t tracker_forced(demo_host_t *h)
 
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
-    return h->pl.stats(h->t, &st) == LSN_TRACKER_OK &&
+    return h->pl.abi.stats(h->t, &st) == LSN_TRACKER_OK &&
                    st.size >= offsetof(lsn_tracker_stats_t, forced_flushes) + 8
                ? st.forced_flushes : 0;
 }
@@ -385,7 +380,7 @@ static int service(demo_host_t *h, double start, double tnow, int efd,
     if (c->progress > 0 && tnow >= *next_progress) {
         memset(&st, 0, sizeof st);
         st.size = sizeof st;
-        h->pl.stats(h->t, &st);
+        h->pl.abi.stats(h->t, &st);
         demo_progress(tnow - start, &h->log, &h->d, h->durable, &st,
                       h->tot.forced_flushes);
         *next_progress = tnow + c->progress;
@@ -404,7 +399,7 @@ static int work(demo_host_t *h, volatile int *stop)
     double next_progress = start + c->progress;
     double next_watchdog = start + c->watchdog;
     uint64_t base = h->tot.appended;
-    int efd = h->pl.eventfd(h->t), appending = 1;
+    int efd = h->pl.abi.eventfd(h->t), appending = 1;
 
     for (uint64_t i = 0;; i++) {
         /* Flat out, the clock and the tracker are looked at every 16
@@ -496,7 +491,7 @@ static void finish(demo_host_t *h)
 
     memset(&st, 0, sizeof st);
     st.size = sizeof st;
-    h->pl.stats(h->t, &st);
+    h->pl.abi.stats(h->t, &st);
     h->tot.trimmed = h->log.trimmed;
     h->tot.flushes = st.flushes;
     h->tot.flushes_with_lsn = st.flushes_with_lsn;
@@ -533,7 +528,7 @@ int demo_run(const demo_config_t *c, volatile int *stop)
     if (c->progress > 0)
         printf("lsn-demo %s (plugin %s), variant %s, %u partitions: log "
                "%" PRIu64 "..%" PRIu64 ", %" PRIu64 " records replayed\n",
-               h->pl.version(), h->pl.path, c->variant, h->parts,
+               h->pl.abi.version(), h->pl.path, c->variant, h->parts,
                demo_log_first(&h->log), demo_log_last(&h->log),
                h->tot.replayed);
     if (work(h, stop))
