@@ -23,7 +23,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-/* The value formats of spec 3.1, read the slow way. */
+/* The value formats of LsnCollectorFactory, read the slow way. */
 static int reference(lsn_format_t f, const uint8_t *v, size_t n,
                      uint64_t *lsn)
 {
