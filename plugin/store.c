@@ -48,6 +48,7 @@ typedef struct cf {
     struct cf *next;
     _Atomic(page_t *) pages[DENSE_PAGES];
     _Atomic(table_t *) table;
+    _Atomic uint64_t clears; /* odd while a clear runs; see get */
     _Atomic int has_max; /* partition UINT64_MAX is known */
     _Atomic uint64_t max_lsn;
     char name[];
@@ -128,6 +129,7 @@ static cf_t *add_cf(lsn_store_t *s, const char *name)
     for (size_t i = 0; i < DENSE_PAGES; i++)
         atomic_init(&c->pages[i], NULL);
     atomic_init(&c->table, t);
+    atomic_init(&c->clears, 0);
     atomic_init(&c->has_max, 0);
     atomic_init(&c->max_lsn, 0);
     c->next = atomic_load_explicit(&s->cfs, memory_order_relaxed);
@@ -263,11 +265,23 @@ int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
         return LSN_TRACKER_OK;
     }
     t = atomic_load_explicit(&c->table, memory_order_acquire);
+    /* A clear empties slots in place, and a later raise may put another
+     * partition in this one between the reads of its partition and its
+     * LSN: a seqlock on clears tells. Raises alone never move a partition
+     * out of its slot. */
+    uint64_t clears = atomic_load_explicit(&c->clears, memory_order_acquire);
     for (size_t i = lsn_slot_of(partition, t->cap);; i = (i + 1) & (t->cap - 1)) {
         uint64_t p = atomic_load_explicit(&t->slots[i].partition,
                                           memory_order_acquire);
         if (p == partition) {
-            *lsn = atomic_load_explicit(&t->slots[i].lsn, memory_order_relaxed);
+            uint64_t v = atomic_load_explicit(&t->slots[i].lsn,
+                                              memory_order_relaxed);
+            atomic_thread_fence(memory_order_acquire);
+            if ((clears & 1) ||
+                atomic_load_explicit(&c->clears, memory_order_relaxed) !=
+                    clears)
+                return LSN_TRACKER_NOT_FOUND; /* old value or nothing */
+            *lsn = v;
             return LSN_TRACKER_OK;
         }
         if (p == EMPTY)
@@ -347,11 +361,15 @@ static void clear_cf(lsn_store_t *s, cf_t *c)
             atomic_store_explicit(&pg->lsn[i], 0, memory_order_relaxed);
     }
     table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
+    uint64_t clears = atomic_load_explicit(&c->clears, memory_order_relaxed);
+    atomic_store_explicit(&c->clears, clears + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
     for (size_t i = 0; i < t->cap; i++) {
         atomic_store_explicit(&t->slots[i].partition, EMPTY,
-                              memory_order_release);
+                              memory_order_relaxed);
         atomic_store_explicit(&t->slots[i].lsn, 0, memory_order_relaxed);
     }
+    atomic_store_explicit(&c->clears, clears + 2, memory_order_release);
     gone += t->count;
     t->count = 0;
     if (atomic_load_explicit(&c->has_max, memory_order_relaxed)) {

@@ -333,16 +333,11 @@ Test(store, readers_racing_a_writer_and_clears_dense)
     race(0);
 }
 
-/* Skipped unless LSN_TEST_KNOWN_FAILING is set, because it fails a few
- * runs in a hundred (more under TSan): the reader of a sparse id loads a
- * slot's partition, then its LSN, and a clear followed by the raise of
- * another partition into that slot between the two loads hands it the
- * other partition's LSN, or the 0 the clear wrote. To run always once
- * store.c is fixed. */
+/* The reader of a sparse id loads a slot's partition, then its LSN; a
+ * clear followed by the raise of another partition into that slot between
+ * the two loads would hand it the other partition's LSN. It failed a few
+ * runs in a hundred before the store's seqlock on clears. */
 Test(store, readers_racing_a_writer_and_clears_sparse)
 {
-    if (!getenv("LSN_TEST_KNOWN_FAILING"))
-        cr_skip_test("a known race of sparse ids with clears; "
-                     "LSN_TEST_KNOWN_FAILING=1 runs it");
     race(1);
 }
