@@ -357,8 +357,9 @@ static void clear_cf(lsn_store_t *s, cf_t *c)
                 &pg->present[w], memory_order_relaxed));
             atomic_store_explicit(&pg->present[w], 0, memory_order_release);
         }
-        for (size_t i = 0; i < PAGE_SIZE; i++)
-            atomic_store_explicit(&pg->lsn[i], 0, memory_order_relaxed);
+        /* The values stay: a reader that saw a presence bit before the
+         * clear reads the old value (or the same partition's next one),
+         * never a 0 that no incarnation wrote. */
     }
     table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
     uint64_t clears = atomic_load_explicit(&c->clears, memory_order_relaxed);
