@@ -9,7 +9,6 @@
 
 struct lsn_accum {
     lsn_layout_t layout;
-    size_t key_len;
     lsn_entry_t *slots;
     uint8_t *used;
     size_t cap; /* power of two, or 0 before the first match */
@@ -24,7 +23,6 @@ lsn_accum_t *lsn_accum_new(const lsn_layout_t *l)
     if (!a)
         return NULL;
     a->layout = *l;
-    a->key_len = lsn_layout_key_len(l);
     return a;
 }
 
@@ -67,14 +65,25 @@ static int grow(lsn_accum_t *a)
 int lsn_accum_add(lsn_accum_t *a, const uint8_t *key, size_t klen,
                   const uint8_t *val, size_t vlen)
 {
+    /* Almost every key of a flush is state, not an applied-LSN key. */
+    if (!lsn_keymatch_maybe(&a->layout.match, key, klen))
+        return 0;
+    return lsn_accum_add_rest(a, key, klen, val, vlen);
+}
+
+const lsn_layout_t *lsn_accum_layout(const lsn_accum_t *a)
+{
+    return &a->layout;
+}
+
+int lsn_accum_add_rest(lsn_accum_t *a, const uint8_t *key, size_t klen,
+                       const uint8_t *val, size_t vlen)
+{
     uint64_t partition, lsn;
     size_t i;
 
-    /* Almost every key of a flush is state, not an applied-LSN key. */
-    if (klen != a->key_len)
-        return 0;
-    switch (lsn_layout_match(&a->layout, key, klen, val, vlen, &partition,
-                             &lsn)) {
+    switch (lsn_layout_match_rest(&a->layout, key, klen, val, vlen,
+                                  &partition, &lsn)) {
     case LSN_KEY_OTHER:
         return 0;
     case LSN_KEY_BAD_VALUE:
@@ -107,15 +116,40 @@ size_t lsn_accum_count(const lsn_accum_t *a) { return a->count; }
 uint64_t lsn_accum_bad_values(const lsn_accum_t *a) { return a->bad_values; }
 uint64_t lsn_accum_max_lsn(const lsn_accum_t *a) { return a->max_lsn; }
 
-static int by_partition(const void *x, const void *y)
+/* Sorts e[0..n) by partition (all distinct), using tmp[0..n): a radix
+ * sort, one counting pass per byte in which the partitions differ. Ids
+ * are usually dense and small, so one or two passes do, where qsort would
+ * call a comparison function n log n times. */
+static void sort_by_partition(lsn_entry_t *e, lsn_entry_t *tmp, size_t n)
 {
-    const lsn_entry_t *a = x, *b = y;
-    return (a->partition > b->partition) - (a->partition < b->partition);
+    uint64_t any = 0, all = ~(uint64_t)0;
+    size_t count[256];
+
+    for (size_t i = 0; i < n; i++) {
+        any |= e[i].partition;
+        all &= e[i].partition;
+    }
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        if (!((any ^ all) >> shift & 0xff))
+            continue; /* every partition has the same byte here */
+        memset(count, 0, sizeof(count));
+        for (size_t i = 0; i < n; i++)
+            count[e[i].partition >> shift & 0xff]++;
+        for (size_t b = 0, sum = 0; b < 256; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[e[i].partition >> shift & 0xff]++] = e[i];
+        memcpy(e, tmp, n * sizeof(*e));
+    }
 }
 
 int lsn_accum_encode(lsn_accum_t *a, uint8_t **buf, size_t *len)
 {
-    lsn_entry_t *e = malloc((a->count ? a->count : 1) * sizeof(*e));
+    size_t cap = a->count ? a->count : 1;
+    lsn_entry_t *e = malloc(2 * cap * sizeof(*e));
     uint8_t *out = malloc(lsn_prop_bound(a->count));
     size_t n = 0;
 
@@ -127,7 +161,7 @@ int lsn_accum_encode(lsn_accum_t *a, uint8_t **buf, size_t *len)
     for (size_t i = 0; i < a->cap; i++)
         if (a->used[i])
             e[n++] = a->slots[i];
-    qsort(e, n, sizeof(*e), by_partition);
+    sort_by_partition(e, e + cap, n);
     *len = lsn_prop_encode(lsn_layout_fingerprint(&a->layout), e, n, out);
     *buf = out;
     free(e);

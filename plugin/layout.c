@@ -10,12 +10,46 @@
 
 #define ERR(...) (snprintf(err, errlen, "LsnCollectorFactory: " __VA_ARGS__), -1)
 
+/* Derives the key matcher from prefix, partition width and suffix: which
+ * bytes of the first and last 8 of a key are fixed, and their values, in
+ * the machine's own byte order (the key is loaded the same way). */
+static void derive_match(lsn_layout_t *l)
+{
+    lsn_keymatch_t *m = &l->match;
+    size_t k = lsn_layout_key_len(l), sfx = k - l->suffix_len;
+    uint8_t word[8], mask[8];
+
+    memset(m, 0, sizeof(*m));
+    lsn_keymatch_none(m);
+    if (k < 8) {
+        m->short_len = k; /* not exact: lsn_layout_match_rest compares it all */
+        return;
+    }
+    m->key_len = k;
+    for (int half = 0; half < 2; half++) {
+        size_t base = half ? k - 8 : 0;
+        for (size_t i = 0; i < 8; i++) {
+            size_t pos = base + i;
+            int in_prefix = pos < l->prefix_len, in_suffix = pos >= sfx;
+            word[i] = in_prefix ? l->prefix[pos]
+                      : in_suffix ? l->suffix[pos - sfx]
+                                  : 0;
+            mask[i] = in_prefix || in_suffix ? 0xff : 0;
+        }
+        memcpy(half ? &m->tail_word : &m->head_word, word, 8);
+        memcpy(half ? &m->tail_mask : &m->head_mask, mask, 8);
+    }
+    /* Fixed bytes between the two words remain to be compared. */
+    m->exact = k <= 16 || (l->prefix_len <= 8 && l->suffix_len <= 8);
+}
+
 void lsn_layout_init(lsn_layout_t *l)
 {
     memset(l, 0, sizeof(*l));
     l->partition_bytes = 8;
     l->format = LSN_FMT_U64BE;
     strcpy(l->property, LSN_DEFAULT_PROPERTY);
+    derive_match(l);
 }
 
 static int hexval(char c)
@@ -71,12 +105,18 @@ static const char *const FORMATS[] = {"u64be", "u64le", "varint", "decimal"};
 
 static int set_prefix(void *obj, const char *v, char *err, size_t errlen)
 {
-    return parse_hex("key_prefix", v, L->prefix, &L->prefix_len, err, errlen);
+    if (parse_hex("key_prefix", v, L->prefix, &L->prefix_len, err, errlen))
+        return -1;
+    derive_match(L);
+    return 0;
 }
 
 static int set_suffix(void *obj, const char *v, char *err, size_t errlen)
 {
-    return parse_hex("key_suffix", v, L->suffix, &L->suffix_len, err, errlen);
+    if (parse_hex("key_suffix", v, L->suffix, &L->suffix_len, err, errlen))
+        return -1;
+    derive_match(L);
+    return 0;
 }
 
 static int set_width(void *obj, const char *v, char *err, size_t errlen)
@@ -85,6 +125,7 @@ static int set_width(void *obj, const char *v, char *err, size_t errlen)
     if (parse_uint(v, 8, &u) || (u != 0 && u != 1 && u != 2 && u != 4 && u != 8))
         return ERR("partition_bytes: must be 0, 1, 2, 4 or 8: '%s'", v);
     L->partition_bytes = (unsigned)u;
+    derive_match(L);
     return 0;
 }
 
@@ -191,6 +232,50 @@ size_t lsn_layout_key_len(const lsn_layout_t *l)
     return l->prefix_len + l->partition_bytes + l->suffix_len;
 }
 
+/* Big- and little-endian integers at any address, one load each. */
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    return __builtin_bswap64(load_le64(p));
+}
+
+/* A big-endian partition field of 0, 1, 2, 4 or 8 bytes. */
+static inline uint64_t load_partition(const uint8_t *p, unsigned width)
+{
+    uint16_t h;
+    uint32_t w;
+
+    switch (width) {
+    case 1:
+        return p[0];
+    case 2:
+        memcpy(&h, p, 2);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        h = __builtin_bswap16(h);
+#endif
+        return h;
+    case 4:
+        memcpy(&w, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap32(w);
+#endif
+        return w;
+    case 8:
+        return load_be64(p);
+    default:
+        return 0;
+    }
+}
+
 int lsn_value_decode(lsn_format_t f, const uint8_t *v, size_t n, uint64_t *lsn)
 {
     uint64_t r = 0;
@@ -199,14 +284,12 @@ int lsn_value_decode(lsn_format_t f, const uint8_t *v, size_t n, uint64_t *lsn)
     case LSN_FMT_U64BE:
         if (n < 8)
             return -1;
-        for (int i = 0; i < 8; i++)
-            r = r << 8 | v[i];
+        r = load_be64(v);
         break;
     case LSN_FMT_U64LE:
         if (n < 8)
             return -1;
-        for (int i = 7; i >= 0; i--)
-            r = r << 8 | v[i];
+        r = load_le64(v);
         break;
     case LSN_FMT_VARINT:
         /* Bytes after the varint belong to the host (e.g. protobuf).
@@ -232,18 +315,17 @@ int lsn_value_decode(lsn_format_t f, const uint8_t *v, size_t n, uint64_t *lsn)
     return 0;
 }
 
-lsn_match_t lsn_layout_match(const lsn_layout_t *l, const uint8_t *key,
-                             size_t klen, const uint8_t *val, size_t vlen,
-                             uint64_t *partition, uint64_t *lsn)
+lsn_match_t lsn_layout_match_rest(const lsn_layout_t *l, const uint8_t *key,
+                                  size_t klen, const uint8_t *val, size_t vlen,
+                                  uint64_t *partition, uint64_t *lsn)
 {
-    uint64_t p = 0;
+    uint64_t p;
 
-    if (klen != lsn_layout_key_len(l) ||
-        memcmp(key, l->prefix, l->prefix_len) != 0 ||
-        memcmp(key + klen - l->suffix_len, l->suffix, l->suffix_len) != 0)
+    if (!l->match.exact &&
+        (memcmp(key, l->prefix, l->prefix_len) != 0 ||
+         memcmp(key + klen - l->suffix_len, l->suffix, l->suffix_len) != 0))
         return LSN_KEY_OTHER;
-    for (unsigned i = 0; i < l->partition_bytes; i++)
-        p = p << 8 | key[l->prefix_len + i];
+    p = load_partition(key + l->prefix_len, l->partition_bytes);
     if (vlen < l->value_offset ||
         lsn_value_decode(l->format,
                          vlen > l->value_offset ? val + l->value_offset : NULL,
@@ -251,6 +333,15 @@ lsn_match_t lsn_layout_match(const lsn_layout_t *l, const uint8_t *key,
         return LSN_KEY_BAD_VALUE;
     *partition = p;
     return LSN_KEY_LSN;
+}
+
+lsn_match_t lsn_layout_match(const lsn_layout_t *l, const uint8_t *key,
+                             size_t klen, const uint8_t *val, size_t vlen,
+                             uint64_t *partition, uint64_t *lsn)
+{
+    if (!lsn_keymatch_maybe(&l->match, key, klen))
+        return LSN_KEY_OTHER;
+    return lsn_layout_match_rest(l, key, klen, val, vlen, partition, lsn);
 }
 
 /* FNV-1a over every field that decides which keys match and how their

@@ -15,23 +15,30 @@ const OptionMap &CollectorOptions()
     return map;
 }
 
+// RocksDB calls AddUserKey for every entry of every SST it writes, and
+// almost none is an applied-LSN key: the refusal is inline here (type, then
+// length and two 8-byte words) and only a candidate costs a call.
 class LsnCollector : public TablePropertiesCollector {
   public:
     LsnCollector(lsn_accum_t *acc, const char *property)
-        : acc_(acc), property_(property) {}
+        : acc_(acc), property_(property)
+    {
+        // Unconfigured (no accumulator): nothing matches.
+        if (acc_)
+            match_ = lsn_accum_layout(acc_)->match;
+        else
+            lsn_keymatch_none(&match_);
+    }
     ~LsnCollector() override { lsn_accum_free(acc_); }
 
     Status AddUserKey(const Slice &key, const Slice &value, EntryType type,
                       SequenceNumber, uint64_t) override
     {
         // Deletes, merges and blob indexes carry no applied LSN.
-        if (type == kEntryPut && acc_ && !failed_ &&
-            lsn_accum_add(acc_, reinterpret_cast<const uint8_t *>(key.data()),
-                          key.size(),
-                          reinterpret_cast<const uint8_t *>(value.data()),
-                          value.size()) != 0)
-            failed_ = true;
-        return Status::OK();
+        if (type != kEntryPut ||
+            !lsn_keymatch_maybe(&match_, key.data(), key.size()))
+            return Status::OK();
+        return Candidate(key, value); // only a candidate costs a call
     }
 
     Status Finish(UserCollectedProperties *props) override
@@ -71,6 +78,20 @@ class LsnCollector : public TablePropertiesCollector {
     const char *Name() const override { return "LsnCollector"; }
 
   private:
+    __attribute__((noinline)) Status Candidate(const Slice &key,
+                                               const Slice &value)
+    {
+        if (lsn_accum_add_rest(
+                acc_, reinterpret_cast<const uint8_t *>(key.data()),
+                key.size(), reinterpret_cast<const uint8_t *>(value.data()),
+                value.size()) != 0) {
+            failed_ = true;
+            lsn_keymatch_none(&match_); // out of memory: collect no more
+        }
+        return Status::OK();
+    }
+
+    lsn_keymatch_t match_ = {};
     lsn_accum_t *acc_;
     std::string property_;
     bool failed_ = false;
