@@ -1,13 +1,25 @@
 /* Announcing advances: subscribers are called in order under one dispatch
  * mutex, so every subscriber sees each partition rise monotonically and an
  * unsubscribe that holds that mutex knows the callback is not running.
- * Waiters sleep on a condition variable of their own, and an eventfd wakes
- * hosts that poll. None of this is on the path of lsn_tracker_get. */
+ * Waiters sleep on a futex of their own and an eventfd wakes hosts that
+ * poll. None of this is on the path of lsn_tracker_get.
+ *
+ * A waiter sleeps on the futex word seq, which every wake bumps. Waking
+ * costs one atomic increment, plus one FUTEX_WAKE system call only while
+ * some thread waits, and a woken waiter re-reads the store at once: no
+ * mutex to take on either side, so a woken waiter never queues behind
+ * the waker or another waiter (as it did with a condition variable, whose
+ * broadcast wakes every waiter into the same mutex). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,10 +38,20 @@ struct lsn_notify {
     uint64_t next_id;
     int cancelled; /* some subs[] entries have fn == NULL */
 
-    pthread_mutex_t wait_mu;
-    pthread_cond_t wait_cv;
+    pthread_mutex_t efd_mu; /* creates the eventfd once */
     _Atomic int efd;
+    /* Written by every wake, read by sleeping waiters: a line of its own. */
+    _Alignas(64) _Atomic uint32_t seq; /* the futex word: bumped per wake */
+    _Atomic uint32_t waiters;          /* threads in lsn_notify_wait */
 };
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val,
+                  const struct timespec *abs_monotonic)
+{
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
+    return syscall(SYS_futex, (uint32_t *)word, op | FUTEX_PRIVATE_FLAG, val,
+                   abs_monotonic, NULL, FUTEX_BITSET_MATCH_ANY);
+}
 
 /* The notifier the current thread is dispatching for, if any. Dispatches
  * never nest: from inside a callback, nothing may raise (a raise would
@@ -39,18 +61,16 @@ static _Thread_local const lsn_notify_t *dispatching;
 
 lsn_notify_t *lsn_notify_new(void)
 {
-    lsn_notify_t *n = calloc(1, sizeof(*n));
-    pthread_condattr_t ca;
+    lsn_notify_t *n = aligned_alloc(64, sizeof(lsn_notify_t));
 
     if (!n)
         return NULL;
+    memset(n, 0, sizeof(*n));
     pthread_mutex_init(&n->dispatch_mu, NULL);
-    pthread_mutex_init(&n->wait_mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&n->wait_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&n->efd_mu, NULL);
     atomic_init(&n->efd, -1);
+    atomic_init(&n->seq, 0);
+    atomic_init(&n->waiters, 0);
     n->next_id = 1;
     return n;
 }
@@ -62,8 +82,7 @@ void lsn_notify_free(lsn_notify_t *n)
     int fd = atomic_load(&n->efd);
     if (fd >= 0)
         close(fd);
-    pthread_cond_destroy(&n->wait_cv);
-    pthread_mutex_destroy(&n->wait_mu);
+    pthread_mutex_destroy(&n->efd_mu);
     pthread_mutex_destroy(&n->dispatch_mu);
     free(n->subs);
     free(n);
@@ -109,11 +128,16 @@ void lsn_notify_end(lsn_notify_t *n)
 
 void lsn_notify_wake(lsn_notify_t *n)
 {
-    /* Waiters check under wait_mu, so this broadcast cannot be missed. */
-    pthread_mutex_lock(&n->wait_mu);
-    pthread_cond_broadcast(&n->wait_cv);
-    pthread_mutex_unlock(&n->wait_mu);
     int fd = atomic_load_explicit(&n->efd, memory_order_acquire);
+
+    /* The raise is in the store already. A waiter counts itself before it
+     * reads seq and the store, and the kernel sleeps it only while seq
+     * still holds what it read; we bump seq before we read the count. With
+     * both orders sequentially consistent, either the waiter sees the new
+     * value (or seq) or we see the waiter and wake it. */
+    atomic_fetch_add(&n->seq, 1);
+    if (atomic_load(&n->waiters))
+        futex(&n->seq, FUTEX_WAKE, INT_MAX, NULL);
     if (fd >= 0) {
         uint64_t one = 1;
         /* EAGAIN means the counter is saturated: already readable. */
@@ -159,8 +183,9 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_store_t *s, const char *cf,
             deadline.tv_nsec -= 1000000000L;
         }
     }
-    pthread_mutex_lock(&n->wait_mu);
+    atomic_fetch_add(&n->waiters, 1);
     for (;;) {
+        uint32_t seen = atomic_load(&n->seq);
         if (lsn_store_get(s, cf, partition, &cur) == LSN_TRACKER_OK &&
             cur >= target)
             break;
@@ -168,10 +193,11 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_store_t *s, const char *cf,
             rc = LSN_TRACKER_TIMEOUT;
             break;
         }
-        if (timeout_ms < 0) {
-            pthread_cond_wait(&n->wait_cv, &n->wait_mu);
-        } else if (pthread_cond_timedwait(&n->wait_cv, &n->wait_mu,
-                                          &deadline) == ETIMEDOUT) {
+        /* Returns at once if seq moved since we read it (EAGAIN), on a
+         * wake, a signal (EINTR) or the deadline; each is re-checked. */
+        if (futex(&n->seq, FUTEX_WAIT_BITSET, seen,
+                  timeout_ms > 0 ? &deadline : NULL) != 0 &&
+            errno == ETIMEDOUT) {
             if (lsn_store_get(s, cf, partition, &cur) == LSN_TRACKER_OK &&
                 cur >= target)
                 break;
@@ -179,7 +205,7 @@ int lsn_notify_wait(lsn_notify_t *n, const lsn_store_t *s, const char *cf,
             break;
         }
     }
-    pthread_mutex_unlock(&n->wait_mu);
+    atomic_fetch_sub(&n->waiters, 1);
     if (rc == LSN_TRACKER_OK && lsn)
         *lsn = cur;
     return rc;
@@ -240,13 +266,13 @@ int lsn_notify_eventfd(lsn_notify_t *n)
     int fd = atomic_load(&n->efd);
     if (fd >= 0)
         return fd;
-    pthread_mutex_lock(&n->wait_mu);
+    pthread_mutex_lock(&n->efd_mu);
     fd = atomic_load(&n->efd);
     if (fd < 0) {
         fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (fd >= 0)
             atomic_store_explicit(&n->efd, fd, memory_order_release);
     }
-    pthread_mutex_unlock(&n->wait_mu);
+    pthread_mutex_unlock(&n->efd_mu);
     return fd >= 0 ? fd : LSN_TRACKER_EIO;
 }
