@@ -296,6 +296,34 @@ LSN_TRACKER_API int lsn_tracker_detach(lsn_tracker_t *t);
 LSN_TRACKER_API int lsn_tracker_stats(const lsn_tracker_t *t,
                                       lsn_tracker_stats_t *out);
 
+/* A column family of a tracker, for reads that skip the family's lookup by
+ * name: see lsn_tracker_cf. */
+typedef struct lsn_tracker_cf lsn_tracker_cf_t;
+
+/* Stores in *out the handle of column family cf (NULL means "default") of
+ * t, making the tracker's (empty) record of that family if it has none yet.
+ * A handle needs no release. It is valid while the host holds its
+ * reference to t, that is until the lsn_tracker_close that balances the
+ * host's lsn_tracker_open or lsn_tracker_acquire; the same call for the
+ * same name returns the same handle. A handle reads what lsn_tracker_get
+ * reads for its name, under the same identity rules: when the database
+ * closes, or the family is dropped, the tracker forgets the family in
+ * place and the handle reads LSN_TRACKER_NOT_FOUND, never a value of the
+ * old incarnation; a family re-created under the name is read through the
+ * same handle. It may be taken inside a subscriber callback. Returns
+ * LSN_TRACKER_OK; LSN_TRACKER_EINVAL if t or out is NULL;
+ * LSN_TRACKER_ENOMEM. On failure *out, if out is not NULL, is NULL. */
+LSN_TRACKER_API int lsn_tracker_cf(lsn_tracker_t *t, const char *cf,
+                                   lsn_tracker_cf_t **out);
+
+/* lsn_tracker_get through a handle from lsn_tracker_cf: reads the durable
+ * watermark of partition in the handle's column family into *lsn. Never
+ * blocks. Returns LSN_TRACKER_OK; LSN_TRACKER_NOT_FOUND, leaving *lsn
+ * alone, if nothing durable is known for that partition in the incarnation
+ * the tracker serves; LSN_TRACKER_EINVAL if h or lsn is NULL. */
+LSN_TRACKER_API int lsn_tracker_cf_get(const lsn_tracker_cf_t *h,
+                                       uint64_t partition, uint64_t *lsn);
+
 #ifdef __cplusplus
 }
 #endif

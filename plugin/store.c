@@ -3,10 +3,19 @@
  * so lsn_tracker_get never waits behind a flush being applied.
  *
  * Partition ids are usually small and dense (0..N), so ids below
- * DENSE_LIMIT live in directly indexed pages: a lookup is two dependent
- * loads and no probing, and a partition costs 8 bytes and a bit. A page
- * is allocated at its first partition and published with one pointer
- * store; a partition's LSN is written before its presence bit.
+ * DENSE_LIMIT live in one directly indexed array of cells per column
+ * family: a lookup is one load, as in a plain array, with no probing and
+ * no pointer to follow first. The array is a reserved mapping of 8 MiB
+ * (and 128 KiB of top bits, below), backed by memory only where it is
+ * written: a partition costs 8 bytes, in 4 KiB steps. A cell holds LSN + 1,
+ * and 0 for "unknown", so that presence and value are one load. An LSN of
+ * UINT64_MAX has no LSN + 1: its cell holds 0 and a bit in top[] says so;
+ * only a read that finds 0 looks there.
+ *
+ * (Before, cells lived in 4 KiB pages found through a table of page
+ * pointers, with a presence bitmap beside them: at 1 000 000 partitions,
+ * past the caches, the pointer load and the bitmap made a lookup two to
+ * three dependent loads where a plain array does one.)
  *
  * Larger ids go to an open-addressing table of (partition, lsn) slots per
  * column family. A writer fills a slot's lsn before publishing its
@@ -14,45 +23,42 @@
  * that still holds the old table sees a consistent, slightly older
  * picture. Old tables are freed with the store: growth doubles, so they
  * never outweigh the live one. Partition UINT64_MAX marks an empty slot,
- * so that one partition lives beside the table. */
+ * so that one partition lives beside the table.
+ *
+ * Column families are never freed before the store: forgetting one clears
+ * it in place, so a handle to it (lsn_tracker_cf) stays valid and reads
+ * nothing of what was forgotten. */
+#define _DEFAULT_SOURCE /* MAP_NORESERVE, MADV_NOHUGEPAGE */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "store.h"
 
 #define EMPTY UINT64_MAX
-#define PAGE_BITS 9 /* 512 partitions: 4 KiB of LSNs and 64 B of bits */
-#define PAGE_SIZE ((size_t)1 << PAGE_BITS)
-#define DENSE_PAGES 2048
-#define DENSE_LIMIT ((uint64_t)DENSE_PAGES << PAGE_BITS) /* 1 048 576 */
-
-typedef struct page {
-    _Atomic uint64_t lsn[PAGE_SIZE];
-    _Atomic uint64_t present[PAGE_SIZE / 64];
-} page_t;
+#define DENSE_LIMIT LSN_STORE_DENSE_LIMIT /* 1 048 576 */
+#define REGION_BITS LSN_STORE_REGION_BITS
+#define REGION ((size_t)1 << REGION_BITS)
+#define REGIONS ((size_t)(DENSE_LIMIT >> REGION_BITS))
+#define CELL_BYTES ((size_t)DENSE_LIMIT * sizeof(uint64_t))
+#define TOP_BYTES ((size_t)DENSE_LIMIT / 8)
+#define MAP_BYTES (CELL_BYTES + TOP_BYTES)
 
 typedef struct slot {
     _Atomic uint64_t partition;
     _Atomic uint64_t lsn;
 } slot_t;
 
-typedef struct table {
+typedef struct lsn_store_table {
     size_t cap; /* power of two */
     size_t count;
-    struct table *retired; /* older tables, freed with the store */
+    struct lsn_store_table *retired; /* older tables, freed with the store */
     slot_t slots[];
 } table_t;
 
-typedef struct cf {
-    struct cf *next;
-    _Atomic(page_t *) pages[DENSE_PAGES];
-    _Atomic(table_t *) table;
-    _Atomic uint64_t clears; /* odd while a clear runs; see get */
-    _Atomic int has_max; /* partition UINT64_MAX is known */
-    _Atomic uint64_t max_lsn;
-    char name[];
-} cf_t;
+/* A column family: lsn_store_cf_t (store.h), lsn_tracker_cf_t to hosts. */
+typedef lsn_store_cf_t cf_t;
 
 struct lsn_store {
     _Atomic(cf_t *) cfs;
@@ -92,8 +98,7 @@ void lsn_store_free(lsn_store_t *s)
     while (c) {
         cf_t *next = c->next;
         table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
-        for (size_t i = 0; i < DENSE_PAGES; i++)
-            free(atomic_load_explicit(&c->pages[i], memory_order_relaxed));
+        munmap((void *)c->cells, MAP_BYTES);
         while (t) {
             table_t *older = t->retired;
             free(t);
@@ -120,14 +125,26 @@ static cf_t *add_cf(lsn_store_t *s, const char *name)
     size_t n = strlen(name);
     cf_t *c = malloc(sizeof(*c) + n + 1);
     table_t *t = table_new(16);
-    if (!c || !t) {
+    /* Zero-filled by the kernel, and backed only where written; no huge
+     * pages, so that a few partitions cost a few KiB, not 2 MiB. */
+    void *m = mmap(NULL, MAP_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (!c || !t || m == MAP_FAILED) {
         free(c);
         free(t);
+        if (m != MAP_FAILED)
+            munmap(m, MAP_BYTES);
         return NULL;
     }
+#ifdef MADV_NOHUGEPAGE
+    madvise(m, MAP_BYTES, MADV_NOHUGEPAGE);
+#endif
     memcpy(c->name, name, n + 1);
-    for (size_t i = 0; i < DENSE_PAGES; i++)
-        atomic_init(&c->pages[i], NULL);
+    c->cells = m;
+    c->top = (_Atomic uint64_t *)((char *)m + CELL_BYTES);
+    for (size_t i = 0; i < REGIONS; i++)
+        atomic_init(&c->used[i], 0);
     atomic_init(&c->table, t);
     atomic_init(&c->clears, 0);
     atomic_init(&c->has_max, 0);
@@ -178,28 +195,32 @@ static int raise_cell(_Atomic uint64_t *cell, uint64_t lsn)
 static int raise_dense(lsn_store_t *s, cf_t *c, uint64_t partition,
                        uint64_t lsn)
 {
-    _Atomic(page_t *) *pp = &c->pages[partition >> PAGE_BITS];
-    page_t *pg = atomic_load_explicit(pp, memory_order_relaxed);
-    size_t i = (size_t)(partition & (PAGE_SIZE - 1));
-    uint64_t bit = (uint64_t)1 << (i & 63);
+    _Atomic uint64_t *cellp = &c->cells[partition];
+    _Atomic uint64_t *topp = &c->top[partition >> 6];
+    uint64_t bit = (uint64_t)1 << (partition & 63), cur, cell, top;
 
-    if (!pg) {
-        if (!(pg = malloc(sizeof(*pg))))
-            return -1;
-        for (size_t j = 0; j < PAGE_SIZE; j++)
-            atomic_init(&pg->lsn[j], 0);
-        for (size_t j = 0; j < PAGE_SIZE / 64; j++)
-            atomic_init(&pg->present[j], 0);
-        atomic_store_explicit(pp, pg, memory_order_release);
+    /* Marked before the cell is written: a walk that sees the cell saw
+     * the mark first. */
+    if (!atomic_load_explicit(&c->used[partition >> REGION_BITS],
+                              memory_order_relaxed))
+        atomic_store_explicit(&c->used[partition >> REGION_BITS], 1,
+                              memory_order_release);
+    cell = atomic_load_explicit(cellp, memory_order_relaxed);
+    top = atomic_load_explicit(topp, memory_order_relaxed);
+    if (cell || (top & bit)) {
+        cur = cell ? cell - 1 : UINT64_MAX;
+        if (lsn <= cur)
+            return 0;
+    } else {
+        atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
     }
-    uint64_t bits = atomic_load_explicit(&pg->present[i >> 6],
-                                         memory_order_relaxed);
-    if (bits & bit)
-        return raise_cell(&pg->lsn[i], lsn);
-    atomic_store_explicit(&pg->lsn[i], lsn, memory_order_relaxed);
-    atomic_store_explicit(&pg->present[i >> 6], bits | bit,
-                          memory_order_release);
-    atomic_fetch_add_explicit(&s->entries, 1, memory_order_relaxed);
+    if (lsn == UINT64_MAX) {
+        /* The bit first: a reader that then finds the cell 0 sees it. */
+        atomic_store_explicit(topp, top | bit, memory_order_relaxed);
+        atomic_store_explicit(cellp, 0, memory_order_release);
+    } else {
+        atomic_store_explicit(cellp, lsn + 1, memory_order_release);
+    }
     return 1;
 }
 
@@ -239,23 +260,25 @@ int lsn_store_raise(lsn_store_t *s, const char *cf, uint64_t partition,
     return 1;
 }
 
-int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
-                  uint64_t *lsn)
+int lsn_store_cf_get_rest(const lsn_store_cf_t *c, uint64_t partition,
+                          uint64_t *lsn)
 {
-    cf_t *c = find_cf(s, cf);
     table_t *t;
 
-    if (!c)
-        return LSN_TRACKER_NOT_FOUND;
     if (partition < DENSE_LIMIT) {
-        const page_t *pg = atomic_load_explicit(
-            &c->pages[partition >> PAGE_BITS], memory_order_acquire);
-        size_t i = (size_t)(partition & (PAGE_SIZE - 1));
-        if (!pg || !(atomic_load_explicit(&pg->present[i >> 6],
-                                          memory_order_acquire) >>
-                         (i & 63) & 1))
+        /* Not answered inline: the cell was 0, unknown or LSN UINT64_MAX.
+         * Read it again, then the bit: the cell may have moved since. */
+        uint64_t cell = atomic_load_explicit(&c->cells[partition],
+                                             memory_order_acquire);
+        if (cell) {
+            *lsn = cell - 1;
+            return LSN_TRACKER_OK;
+        }
+        if (!(atomic_load_explicit(&c->top[partition >> 6],
+                                   memory_order_relaxed) >>
+                  (partition & 63) & 1))
             return LSN_TRACKER_NOT_FOUND;
-        *lsn = atomic_load_explicit(&pg->lsn[i], memory_order_relaxed);
+        *lsn = UINT64_MAX;
         return LSN_TRACKER_OK;
     }
     if (partition == EMPTY) {
@@ -289,24 +312,40 @@ int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
     }
 }
 
+int lsn_store_get(const lsn_store_t *s, const char *cf, uint64_t partition,
+                  uint64_t *lsn)
+{
+    const cf_t *c = find_cf(s, cf);
+
+    if (!c)
+        return LSN_TRACKER_NOT_FOUND;
+    return lsn_store_cf_get(c, partition, lsn);
+}
+
+lsn_store_cf_t *lsn_store_cf(lsn_store_t *s, const char *cf)
+{
+    cf_t *c = find_cf(s, cf);
+    return c ? c : add_cf(s, cf);
+}
+
 int lsn_store_foreach(const lsn_store_t *s, lsn_tracker_visit_fn fn, void *arg)
 {
     cf_t *c = atomic_load_explicit(&((lsn_store_t *)s)->cfs,
                                    memory_order_acquire);
     for (; c; c = c->next) {
-        for (size_t pi = 0; pi < DENSE_PAGES; pi++) {
-            const page_t *pg = atomic_load_explicit(&c->pages[pi],
-                                                    memory_order_acquire);
-            if (!pg)
+        for (size_t r = 0; r < REGIONS; r++) {
+            if (!atomic_load_explicit(&c->used[r], memory_order_acquire))
                 continue;
-            for (size_t i = 0; i < PAGE_SIZE; i++) {
-                if (!(atomic_load_explicit(&pg->present[i >> 6],
-                                           memory_order_acquire) >>
-                          (i & 63) & 1))
+            for (size_t i = r << REGION_BITS; i < (r + 1) << REGION_BITS;
+                 i++) {
+                uint64_t cell = atomic_load_explicit(&c->cells[i],
+                                                     memory_order_acquire);
+                if (!cell && !(atomic_load_explicit(&c->top[i >> 6],
+                                                    memory_order_relaxed) >>
+                                   (i & 63) & 1))
                     continue;
-                int rc = fn(arg, c->name, ((uint64_t)pi << PAGE_BITS) | i,
-                            atomic_load_explicit(&pg->lsn[i],
-                                                 memory_order_relaxed));
+                int rc = fn(arg, c->name, (uint64_t)i,
+                            cell ? cell - 1 : UINT64_MAX);
                 if (rc)
                     return rc;
             }
@@ -339,27 +378,31 @@ uint64_t lsn_store_entries(const lsn_store_t *s)
                                 memory_order_relaxed);
 }
 
-/* Forgets every watermark of one column family in place. Presence goes
- * first, so a reader racing with the clear sees either the old value or
- * nothing; pages and tables stay allocated for the next incarnation, so
- * memory is bounded by the partitions a name has held, not by how often
- * it was re-created. Single writer, like raise. */
+/* Forgets every watermark of one column family in place. Each dense cell
+ * goes to 0 with one store (then the top bits), so a reader racing with
+ * the clear sees either the old value or nothing; cells and tables stay
+ * for the next incarnation, so memory is bounded by the partitions a name
+ * has held, not by how often it was re-created, and a handle to the
+ * family stays valid. Single writer, like raise. */
 static void clear_cf(lsn_store_t *s, cf_t *c)
 {
     uint64_t gone = 0;
 
-    for (size_t pi = 0; pi < DENSE_PAGES; pi++) {
-        page_t *pg = atomic_load_explicit(&c->pages[pi], memory_order_relaxed);
-        if (!pg)
+    for (size_t r = 0; r < REGIONS; r++) {
+        if (!atomic_load_explicit(&c->used[r], memory_order_relaxed))
             continue;
-        for (size_t w = 0; w < PAGE_SIZE / 64; w++) {
-            gone += (uint64_t)__builtin_popcountll(atomic_load_explicit(
-                &pg->present[w], memory_order_relaxed));
-            atomic_store_explicit(&pg->present[w], 0, memory_order_release);
+        for (size_t i = r << REGION_BITS; i < (r + 1) << REGION_BITS; i++) {
+            if (!atomic_load_explicit(&c->cells[i], memory_order_relaxed))
+                continue;
+            gone++;
+            atomic_store_explicit(&c->cells[i], 0, memory_order_release);
         }
-        /* The values stay: a reader that saw a presence bit before the
-         * clear reads the old value (or the same partition's next one),
-         * never a 0 that no incarnation wrote. */
+        for (size_t w = (r << REGION_BITS) / 64;
+             w < ((r + 1) << REGION_BITS) / 64; w++) {
+            gone += (uint64_t)__builtin_popcountll(atomic_load_explicit(
+                &c->top[w], memory_order_relaxed));
+            atomic_store_explicit(&c->top[w], 0, memory_order_release);
+        }
     }
     table_t *t = atomic_load_explicit(&c->table, memory_order_relaxed);
     uint64_t clears = atomic_load_explicit(&c->clears, memory_order_relaxed);

@@ -604,3 +604,33 @@ int lsn_tracker_eventfd(lsn_tracker_t *t)
         return LSN_TRACKER_EINVAL;
     return lsn_notify_eventfd(t->notify);
 }
+
+/* ---- column family handles ---- */
+
+/* The handle is the store's record of the family: the store never frees
+ * one before the tracker, and forgets a family by clearing it in place. */
+int lsn_tracker_cf(lsn_tracker_t *t, const char *cf, lsn_tracker_cf_t **out)
+{
+    lsn_store_cf_t *c;
+
+    if (!out)
+        return LSN_TRACKER_EINVAL;
+    *out = NULL;
+    if (!t)
+        return LSN_TRACKER_EINVAL;
+    pthread_mutex_lock(&t->mu); /* the store's single writer */
+    c = lsn_store_cf(t->store, CF(cf));
+    pthread_mutex_unlock(&t->mu);
+    if (!c)
+        return LSN_TRACKER_ENOMEM;
+    *out = c;
+    return LSN_TRACKER_OK;
+}
+
+int lsn_tracker_cf_get(const lsn_tracker_cf_t *h, uint64_t partition,
+                       uint64_t *lsn)
+{
+    if (!h || !lsn)
+        return LSN_TRACKER_EINVAL;
+    return lsn_store_cf_get(h, partition, lsn);
+}
