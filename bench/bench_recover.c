@@ -4,7 +4,12 @@
  * the bare I/O floor (open, fstat, read the last 64 KiB and close every
  * live file, the part of an SST where the footer and properties live)
  * and reopening the database itself. Files are in the page cache: this is
- * the warm-restart case. */
+ * the warm-restart case.
+ *
+ * Options: --reps N; --files N (one size) or --sizes a,b,c (e.g.
+ * 1,10,100,1000,10000 for bench/plots.sh); --per-sst N (partitions per
+ * SST, default 100); --partitions N (default 1000); --db DIR (build once
+ * there and reuse, for profiling). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +146,7 @@ static void run(int files, int per, int partitions, int reps, const char *keep)
     }
     double mr = bench_median(rec, (size_t)reps), mt = bench_median(tail, (size_t)reps);
     printf("%7d live SSTs (%d partitions each, %llu tracked; built in %.1f s): "
-           "recover %.1f ms (%.1f us/file), bare tail reads %.1f ms, "
+           "recover %.2f ms (%.1f us/file), bare tail reads %.3f ms, "
            "DB reopen %.1f ms; ratio recover/tail-reads %.2f, "
            "recover/reopen %.2f\n",
            live, per, (unsigned long long)entries, build_s, mr,
@@ -165,15 +170,18 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--db"))
             keep = argv[i + 1];
-    int sizes[] = {100, 1000, 10000}, nsizes = 3;
+    uint64_t sizes[16] = {100, 1000, 10000};
+    int nsizes = 3, listed = bench_list(argc, argv, "--sizes", sizes, 16);
     if (quick) {
         sizes[0] = 20;
         nsizes = 1;
     }
     if (only > 0) {
-        sizes[0] = (int)only;
+        sizes[0] = (uint64_t)only;
         nsizes = 1;
     }
+    if (listed)
+        nsizes = listed;
     if (reps < 1 || reps > 64)
         bench_die("--reps must be 1..64");
     lsn_tracker_register();
@@ -181,6 +189,6 @@ int main(int argc, char **argv)
     printf("# warm page cache; %d repetitions, medians; target <= 200 ms at "
            "1000 SSTs\n", reps);
     for (int i = 0; i < nsizes; i++)
-        run(sizes[i], per, partitions, reps, keep);
+        run((int)sizes[i], per, partitions, reps, keep);
     return 0;
 }

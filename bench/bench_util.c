@@ -140,6 +140,28 @@ long bench_arg(int argc, char **argv, const char *name, long def)
     return def;
 }
 
+int bench_list(int argc, char **argv, const char *name, uint64_t *out,
+               int max)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], name))
+            continue;
+        int n = 0;
+        for (char *p = argv[i + 1], *end; *p; p = end) {
+            if (n == max)
+                bench_die("%s: at most %d values", name, max);
+            out[n] = strtoull(p, &end, 10);
+            if (end == p || !out[n] || (*end && *end != ','))
+                bench_die("%s: comma-separated positive integers", name);
+            n++;
+            if (*end == ',')
+                end++;
+        }
+        return n;
+    }
+    return 0;
+}
+
 rocksdb_options_t *bench_options(const char *opts)
 {
     rocksdb_options_t *base = rocksdb_options_create();

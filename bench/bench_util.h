@@ -35,6 +35,10 @@ void bench_print_machine(const char *program);
 int bench_quick(int argc, char **argv);
 /* Value of "--name N" in argv, or def. */
 long bench_arg(int argc, char **argv, const char *name, long def);
+/* Values of "--name a,b,c" (positive integers) into out[0..max); returns
+ * how many, 0 if argv has no --name. Dies on a malformed list. */
+int bench_list(int argc, char **argv, const char *name, uint64_t *out,
+               int max);
 
 /* Options from a string over create_if_missing; dies on a parse error. */
 rocksdb_options_t *bench_options(const char *opts);
