@@ -21,6 +21,14 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+/* In C++, a function named like a struct (lsn_tracker_stats) is taken
+ * under -Wshadow, as RocksDB compiles its plugins, for hiding the struct's
+ * constructor. The names are C's: the warning is off for this header's
+ * declarations only, not for the host's code. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 extern "C" {
 #endif
 
@@ -63,8 +71,9 @@ typedef struct rocksdb_column_family_handle_t rocksdb_column_family_handle_t;
 
 /* Counters of one tracker. Set size to sizeof(lsn_tracker_stats_t) before
  * calling lsn_tracker_stats; fields past the size a caller knows are not
- * written, so the struct can grow without breaking old hosts. */
-typedef struct lsn_tracker_stats {
+ * written, so the struct can grow without breaking old hosts. (The struct
+ * tag is not the function's name, which C++ would take for a clash.) */
+typedef struct lsn_tracker_stats_s {
     uint32_t size;
     uint32_t listeners;          /* LsnFlushListener instances bound now */
     uint64_t flushes;            /* OnFlushCompleted callbacks seen */
@@ -267,6 +276,23 @@ LSN_TRACKER_API int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
  * RocksDB fails the flush; LSN_TRACKER_ENOMEM. */
 LSN_TRACKER_API int lsn_tracker_flush_all(rocksdb_t *db);
 
+/* C++ hosts hold a rocksdb::DB *, not the C API's rocksdb_t. These three
+ * take that DB * (any DB, a TransactionDB or another StackableDB included),
+ * passed as void * so that this header needs no RocksDB header, and do
+ * exactly what lsn_tracker_recover, lsn_tracker_recover_report and
+ * lsn_tracker_flush_all do, with the same statuses; recovery keeps file
+ * deletions disabled while it reads, as they do. db must be a
+ * ROCKSDB_NAMESPACE::DB * of the RocksDB the library was built with; a
+ * rocksdb_t * passed here is a crash. In C++, the overloads at the end of
+ * this header take a DB * and call these. */
+LSN_TRACKER_API int lsn_tracker_recover_cxx(lsn_tracker_t *t, void *db,
+                                            const char *db_path);
+LSN_TRACKER_API int lsn_tracker_recover_report_cxx(lsn_tracker_t *t, void *db,
+                                                   const char *db_path,
+                                                   lsn_tracker_file_fn fn,
+                                                   void *arg);
+LSN_TRACKER_API int lsn_tracker_flush_all_cxx(void *db);
+
 /* Lets the tracker flush db to bound trim lag, when the database's
  * LsnFlushListener has max_lag_ms set: a column family whose oldest
  * unflushed write is older than the bound is flushed (only that family;
@@ -326,6 +352,46 @@ LSN_TRACKER_API int lsn_tracker_cf_get(const lsn_tracker_cf_t *h,
 
 #ifdef __cplusplus
 }
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
 #endif
+
+/* For C++ hosts: overloads of the functions that take a database, taking
+ * RocksDB's C++ DB instead (see lsn_tracker_recover_cxx). RocksDB's
+ * namespace is ROCKSDB_NAMESPACE when the host has defined it (RocksDB's
+ * headers do, and a build with its own namespace defines it on the command
+ * line), else rocksdb. */
+#ifdef ROCKSDB_NAMESPACE
+namespace ROCKSDB_NAMESPACE {
+class DB;
+}
+#define LSN_TRACKER_ROCKSDB_DB ROCKSDB_NAMESPACE::DB
+#else
+namespace rocksdb {
+class DB;
+}
+#define LSN_TRACKER_ROCKSDB_DB rocksdb::DB
+#endif
+
+inline int lsn_tracker_recover(lsn_tracker_t *t, LSN_TRACKER_ROCKSDB_DB *db,
+                               const char *db_path)
+{
+    return lsn_tracker_recover_cxx(t, static_cast<void *>(db), db_path);
+}
+
+inline int lsn_tracker_recover_report(lsn_tracker_t *t,
+                                      LSN_TRACKER_ROCKSDB_DB *db,
+                                      const char *db_path,
+                                      lsn_tracker_file_fn fn, void *arg)
+{
+    return lsn_tracker_recover_report_cxx(t, static_cast<void *>(db), db_path,
+                                          fn, arg);
+}
+
+inline int lsn_tracker_flush_all(LSN_TRACKER_ROCKSDB_DB *db)
+{
+    return lsn_tracker_flush_all_cxx(static_cast<void *>(db));
+}
+#endif /* __cplusplus */
 
 #endif /* LSN_TRACKER_H */

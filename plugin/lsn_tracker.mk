@@ -22,9 +22,10 @@ lsn_tracker_FUNC = lsn_tracker_register_library
 #    through rocksdb-plugin.cmake, make through the install rule below.
 #
 # RocksDB's CMake reads the sources, the registrar and the (empty) library
-# list above with regular expressions and takes the first match of each: nothing above them may look like them, and
-# each must stay on one line. Everything below is for RocksDB's Makefile
-# only; RocksDB's CMake does not read it.
+# list above with regular expressions and takes the first match of each:
+# nothing above them may look like them, and each must stay on one line.
+# Everything below is for RocksDB's Makefile only; RocksDB's CMake does not
+# read it.
 
 lsn_tracker_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 lsn_tracker_INCLUDE := $(lsn_tracker_DIR)../include

@@ -269,25 +269,78 @@ bool SameDirectory(const char *a, const std::string &b)
 
 using namespace lsn_adapter;
 
+namespace {
+
+// Checked before a handle is unwrapped: with a NULL tracker or path, the
+// handle may be anything.
+bool RecoverRefused(const lsn_tracker_t *t, const void *db, const char *db_path)
+{
+    return !t || !db || !db_path || !*db_path || lsn_notify_in_any_callback();
+}
+
+// lsn_tracker_recover_report once the arguments passed, for either handle
+// a host holds.
+int RecoverReport(lsn_tracker_t *t, DB *db, const char *db_path,
+                  lsn_tracker_file_fn fn, void *arg)
+{
+    try {
+        if (!SameDirectory(db_path, db->GetName()))
+            return LSN_TRACKER_EINVAL;
+        return Recover(t, db, fn, arg);
+    } catch (...) {
+        return LSN_TRACKER_ENOMEM;
+    }
+}
+
+// From a callback, the flush's own listener would wait for it.
+bool FlushRefused(const void *db) { return !db || lsn_notify_in_any_callback(); }
+
+// lsn_tracker_flush_all once the arguments passed, for either handle.
+int FlushAllStatus(DB *db)
+{
+    try {
+        return FlushAll(db) ? LSN_TRACKER_OK : LSN_TRACKER_EDB;
+    } catch (...) {
+        return LSN_TRACKER_ENOMEM;
+    }
+}
+
+} // namespace
+
 extern "C" int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
                                    const char *db_path)
 {
-    return lsn_tracker_recover_report(t, db, db_path, nullptr, nullptr);
+    if (RecoverRefused(t, db, db_path))
+        return LSN_TRACKER_EINVAL;
+    return RecoverReport(t, Unwrap(db), db_path, nullptr, nullptr);
 }
 
 extern "C" int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
                                           const char *db_path,
                                           lsn_tracker_file_fn fn, void *arg)
 {
-    if (!t || !db || !db_path || !*db_path || lsn_notify_in_any_callback())
+    if (RecoverRefused(t, db, db_path))
         return LSN_TRACKER_EINVAL;
-    try {
-        if (!SameDirectory(db_path, Unwrap(db)->GetName()))
-            return LSN_TRACKER_EINVAL;
-        return Recover(t, Unwrap(db), fn, arg);
-    } catch (...) {
-        return LSN_TRACKER_ENOMEM;
-    }
+    return RecoverReport(t, Unwrap(db), db_path, fn, arg);
+}
+
+// The C++ forms: the same, from a host's own DB *.
+extern "C" int lsn_tracker_recover_cxx(lsn_tracker_t *t, void *db,
+                                       const char *db_path)
+{
+    if (RecoverRefused(t, db, db_path))
+        return LSN_TRACKER_EINVAL;
+    return RecoverReport(t, static_cast<DB *>(db), db_path, nullptr, nullptr);
+}
+
+extern "C" int lsn_tracker_recover_report_cxx(lsn_tracker_t *t, void *db,
+                                              const char *db_path,
+                                              lsn_tracker_file_fn fn,
+                                              void *arg)
+{
+    if (RecoverRefused(t, db, db_path))
+        return LSN_TRACKER_EINVAL;
+    return RecoverReport(t, static_cast<DB *>(db), db_path, fn, arg);
 }
 
 extern "C" int lsn_tracker_recover_sst(lsn_tracker_t *t, const char *cf,
@@ -334,12 +387,11 @@ bool lsn_adapter::FlushAll(DB *d)
 
 extern "C" int lsn_tracker_flush_all(rocksdb_t *db)
 {
-    // From a callback, the flush's own listener would wait for it.
-    if (!db || lsn_notify_in_any_callback())
-        return LSN_TRACKER_EINVAL;
-    try {
-        return FlushAll(Unwrap(db)) ? LSN_TRACKER_OK : LSN_TRACKER_EDB;
-    } catch (...) {
-        return LSN_TRACKER_ENOMEM;
-    }
+    return FlushRefused(db) ? LSN_TRACKER_EINVAL : FlushAllStatus(Unwrap(db));
+}
+
+extern "C" int lsn_tracker_flush_all_cxx(void *db)
+{
+    return FlushRefused(db) ? LSN_TRACKER_EINVAL
+                            : FlushAllStatus(static_cast<DB *>(db));
 }
