@@ -156,6 +156,34 @@ bool Recovered(lsn_tracker_t *t, const char *cf, uint64_t want)
     return true;
 }
 
+// DB::Open takes a std::unique_ptr<DB> * from 11.0 on, a DB ** before.
+Status OpenDb(const Options &o, const std::string &path,
+              std::unique_ptr<DB> *db)
+{
+#if ROCKSDB_MAJOR >= 11
+    return DB::Open(o, path, db);
+#else
+    DB *raw = nullptr;
+    Status s = DB::Open(o, path, &raw);
+    db->reset(raw);
+    return s;
+#endif
+}
+
+Status OpenDb(const DBOptions &o, const std::string &path,
+              const std::vector<ColumnFamilyDescriptor> &cfs,
+              std::vector<ColumnFamilyHandle *> *h, std::unique_ptr<DB> *db)
+{
+#if ROCKSDB_MAJOR >= 11
+    return DB::Open(o, path, cfs, h, db);
+#else
+    DB *raw = nullptr;
+    Status s = DB::Open(o, path, cfs, h, &raw);
+    db->reset(raw);
+    return s;
+#endif
+}
+
 uint64_t DeletionsEnabled(DB *db)
 {
     uint64_t v = 99;
@@ -207,9 +235,8 @@ void TestRecoverDb()
     CHECK(Parse("cxx-recover", false, &o));
     lsn_tracker_t *t = lsn_tracker_open("cxx-recover");
     CHECK(t);
-    DB *raw = nullptr;
-    CHECK_OK(DB::Open(o, d.dir, &raw));
-    std::unique_ptr<DB> db(raw);
+    std::unique_ptr<DB> db;
+    CHECK_OK(OpenDb(o, d.dir, &db));
     CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
     CHECK_OK(Put(db.get(), db->DefaultColumnFamily(), 1, 40));
     CHECK_OK(db->Flush(ROCKSDB_NAMESPACE::FlushOptions()));
@@ -220,9 +247,7 @@ void TestRecoverDb()
     CHECK_OK(db->Close());
     db.reset();
 
-    raw = nullptr;
-    CHECK_OK(DB::Open(o, d.dir, &raw));
-    db.reset(raw);
+    CHECK_OK(OpenDb(o, d.dir, &db));
     // The host's own DisableFileDeletions nests with recovery's.
     CHECK(DeletionsEnabled(db.get()) == 1);
     CHECK_OK(db->DisableFileDeletions());
@@ -266,9 +291,8 @@ void TestFlushAllAtomic()
         {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
         {"b", ColumnFamilyOptions(o)}};
     std::vector<ColumnFamilyHandle *> h;
-    DB *raw = nullptr;
-    CHECK_OK(DB::Open(DBOptions(o), d.dir, cfs, &h, &raw));
-    std::unique_ptr<DB> db(raw);
+    std::unique_ptr<DB> db;
+    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
     CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
     CHECK_OK(Put(db.get(), h[0], 1, 30));
     CHECK_OK(Put(db.get(), h[1], 1, 50));
