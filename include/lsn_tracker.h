@@ -316,6 +316,13 @@ LSN_TRACKER_API int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *db,
  * callback. */
 LSN_TRACKER_API int lsn_tracker_detach(lsn_tracker_t *t);
 
+/* lsn_tracker_attach for a C++ host: db is its ROCKSDB_NAMESPACE::DB * and
+ * cfs its ncf ColumnFamilyHandle *s, passed as void * for the reasons given
+ * at lsn_tracker_recover_cxx, with the same duties and statuses. In C++,
+ * the overload at the end of this header takes them typed. */
+LSN_TRACKER_API int lsn_tracker_attach_cxx(lsn_tracker_t *t, void *db,
+                                           void *const *cfs, int ncf);
+
 /* Copies the tracker's counters into *out, up to out->size bytes, which the
  * caller sets to sizeof(lsn_tracker_stats_t). Returns LSN_TRACKER_OK, or
  * LSN_TRACKER_EINVAL if t or out is NULL or out->size is below 4. */
@@ -364,13 +371,17 @@ LSN_TRACKER_API int lsn_tracker_cf_get(const lsn_tracker_cf_t *h,
 #ifdef ROCKSDB_NAMESPACE
 namespace ROCKSDB_NAMESPACE {
 class DB;
+class ColumnFamilyHandle;
 }
 #define LSN_TRACKER_ROCKSDB_DB ROCKSDB_NAMESPACE::DB
+#define LSN_TRACKER_ROCKSDB_CF ROCKSDB_NAMESPACE::ColumnFamilyHandle
 #else
 namespace rocksdb {
 class DB;
+class ColumnFamilyHandle;
 }
 #define LSN_TRACKER_ROCKSDB_DB rocksdb::DB
+#define LSN_TRACKER_ROCKSDB_CF rocksdb::ColumnFamilyHandle
 #endif
 
 inline int lsn_tracker_recover(lsn_tracker_t *t, LSN_TRACKER_ROCKSDB_DB *db,
@@ -391,6 +402,15 @@ inline int lsn_tracker_recover_report(lsn_tracker_t *t,
 inline int lsn_tracker_flush_all(LSN_TRACKER_ROCKSDB_DB *db)
 {
     return lsn_tracker_flush_all_cxx(static_cast<void *>(db));
+}
+
+inline int lsn_tracker_attach(lsn_tracker_t *t, LSN_TRACKER_ROCKSDB_DB *db,
+                              LSN_TRACKER_ROCKSDB_CF *const *cfs, int ncf)
+{
+    // An array of class pointers is an array of void *: same size and
+    // representation for object pointers on every platform RocksDB runs on.
+    return lsn_tracker_attach_cxx(t, static_cast<void *>(db),
+                                  reinterpret_cast<void *const *>(cfs), ncf);
 }
 #endif /* __cplusplus */
 

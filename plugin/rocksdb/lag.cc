@@ -203,14 +203,11 @@ uint64_t MaxLagMs(DB *db)
     return 0;
 }
 
-} // namespace
-
-extern "C" int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *cdb,
-                                  rocksdb_column_family_handle_t *const *cfs,
-                                  int ncf)
+// The one attach, for both forms: hs holds ncf handles, or none for the
+// default family alone.
+int Attach(lsn_tracker_t *t, DB *db, ColumnFamilyHandle *const *hs, int ncf)
 {
-    DB *db = Unwrap(cdb);
-    if (!t || !db || ncf < 0 || (ncf > 0 && !cfs) ||
+    if (!t || !db || ncf < 0 || (ncf > 0 && !hs) ||
         lsn_notify_in_any_callback())
         return LSN_TRACKER_EINVAL;
     try {
@@ -226,7 +223,7 @@ extern "C" int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *cdb,
         a->atomic = db->GetDBOptions().atomic_flush;
         lsn_lag_init(&a->lag, static_cast<int64_t>(MaxLagMs(db)), NowMs());
         for (int i = 0; i < (ncf ? ncf : 1); i++) {
-            ColumnFamilyHandle *h = ncf ? UnwrapCf(cfs[i]) : db->DefaultColumnFamily();
+            ColumnFamilyHandle *h = ncf ? hs[i] : db->DefaultColumnFamily();
             if (!h)
                 return LSN_TRACKER_EINVAL;
             Family f{h, h->GetID(), {}};
@@ -242,6 +239,40 @@ extern "C" int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *cdb,
             a->poller = std::thread(Run, a.get());
         g_attached.push_back(a);
         return LSN_TRACKER_OK;
+    } catch (...) {
+        return LSN_TRACKER_ENOMEM;
+    }
+}
+
+} // namespace
+
+extern "C" int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *cdb,
+                                  rocksdb_column_family_handle_t *const *cfs,
+                                  int ncf)
+{
+    if (ncf < 0 || (ncf > 0 && !cfs))
+        return LSN_TRACKER_EINVAL;
+    try {
+        std::vector<ColumnFamilyHandle *> hs;
+        for (int i = 0; i < ncf; i++)
+            hs.push_back(UnwrapCf(cfs[i]));
+        return Attach(t, Unwrap(cdb), hs.data(), ncf);
+    } catch (...) {
+        return LSN_TRACKER_ENOMEM;
+    }
+}
+
+// The C++ form: the host's own DB * and ColumnFamilyHandle *s.
+extern "C" int lsn_tracker_attach_cxx(lsn_tracker_t *t, void *db,
+                                      void *const *cfs, int ncf)
+{
+    if (ncf < 0 || (ncf > 0 && !cfs))
+        return LSN_TRACKER_EINVAL;
+    try {
+        std::vector<ColumnFamilyHandle *> hs;
+        for (int i = 0; i < ncf; i++)
+            hs.push_back(static_cast<ColumnFamilyHandle *>(cfs[i]));
+        return Attach(t, static_cast<DB *>(db), hs.data(), ncf);
     } catch (...) {
         return LSN_TRACKER_ENOMEM;
     }

@@ -1,8 +1,8 @@
 // A C++ host: it holds rocksdb::DB * (and a TransactionDB), never the C
 // API's rocksdb_t, and calls the overloads lsn_tracker.h declares for it:
-// lsn_tracker_recover, lsn_tracker_recover_report and lsn_tracker_flush_all
-// taking a DB *. It checks they keep the C forms' guarantees, file
-// deletions disabled while recovery reads included.
+// lsn_tracker_recover, lsn_tracker_recover_report, lsn_tracker_flush_all
+// and lsn_tracker_attach taking a DB *. It checks they keep the C forms'
+// guarantees, file deletions disabled while recovery reads included.
 //
 // Built against the shared library (the plugin registers itself at load),
 // or against a RocksDB with the plugin compiled in (LSN_TEST_BUILTIN).
@@ -87,7 +87,8 @@ std::string Be64(uint64_t v)
 }
 
 // DB and column family options the way a C++ host parses them.
-bool Parse(const std::string &tracker, bool atomic, Options *out)
+bool Parse(const std::string &tracker, bool atomic, Options *out,
+           const std::string &listener = "")
 {
     ConfigOptions co;
     co.ignore_unknown_options = false;
@@ -96,7 +97,7 @@ bool Parse(const std::string &tracker, bool atomic, Options *out)
     Status s = ROCKSDB_NAMESPACE::GetDBOptionsFromString(
         co, DBOptions(),
         "create_if_missing=true;create_missing_column_families=true;"
-        "listeners={id=LsnFlushListener;tracker=" + tracker + "}" +
+        "listeners={id=LsnFlushListener;tracker=" + tracker + listener + "}" +
             (atomic ? ";atomic_flush=true" : ""),
         &dbo);
     if (s.ok())
@@ -334,6 +335,37 @@ void TestTransactionDb()
     lsn_tracker_close(t);
 }
 
+// Bounded lag from DB * and ColumnFamilyHandle *s: nothing is flushed by
+// the host, and the attached tracker's flushes make both families durable.
+void TestAttach()
+{
+    Scratch d;
+    CHECK(d.dir);
+    Options o;
+    CHECK(Parse("cxx-attach", false, &o, ";max_lag_ms=100"));
+    lsn_tracker_t *t = lsn_tracker_open("cxx-attach");
+    std::vector<ColumnFamilyDescriptor> cfs = {
+        {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
+        {"b", ColumnFamilyOptions(o)}};
+    std::vector<ColumnFamilyHandle *> h;
+    std::unique_ptr<DB> db;
+    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
+    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_attach(t, db.get(), h.data(), 2) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_attach(t, db.get(), h.data(), 2) == LSN_TRACKER_EBUSY);
+    CHECK(lsn_tracker_attach(t, db.get(), h.data(), -1) == LSN_TRACKER_EINVAL);
+    CHECK_OK(Put(db.get(), h[0], 1, 20));
+    CHECK_OK(Put(db.get(), h[1], 1, 40));
+    CHECK(AllDurable(t, "default", 20));
+    CHECK(AllDurable(t, "b", 40));
+    CHECK(lsn_tracker_detach(t) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_detach(t) == LSN_TRACKER_NOT_FOUND);
+    for (auto *x : h)
+        CHECK_OK(db->DestroyColumnFamilyHandle(x));
+    CHECK_OK(db->Close());
+    lsn_tracker_close(t);
+}
+
 } // namespace
 
 int main()
@@ -346,6 +378,7 @@ int main()
         {"recover_db", TestRecoverDb},
         {"flush_all_atomic", TestFlushAllAtomic},
         {"transaction_db", TestTransactionDb},
+        {"attach", TestAttach},
     };
     for (const auto &c : cases) {
         int before = failures;
