@@ -45,4 +45,10 @@ typedef struct lsn_abi {
  * missing symbol) in err. */
 int lsn_abi_load(lsn_abi_t *abi, const char *path, char *err, size_t n);
 
+/* Fills the table with the functions linked into the program (a RocksDB
+ * with the plugin compiled in, or liblsn_tracker.a); handle stays NULL.
+ * In lsn_abi_linked.c, so that programs using lsn_abi_load alone do not
+ * pull the functions in. */
+void lsn_abi_link(lsn_abi_t *abi);
+
 #endif

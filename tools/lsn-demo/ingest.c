@@ -149,31 +149,57 @@ int demo_ingest_records(demo_db_t *d, const char *db_path,
 
 /* Deletes the bottommost files an earlier demo_ingest_behind left: they
  * hold applied-LSN keys and aggregates only, so their first key is an
- * applied-LSN key ('L'), where any other file starts with history ('H'). */
+ * applied-LSN key ('L'), where any other file starts with history ('H').
+ * Each goes by the range of its keys (DeleteFilesInRange), the call every
+ * RocksDB release has (deleting a file by name is gone from the C API in
+ * 10.x): a file wholly inside such a range starts with 'L' too, so is one
+ * of them. */
 static int delete_behind(demo_db_t *d)
 {
-    int last = rocksdb_options_get_num_levels(d->opts) - 1, count;
+    int last = rocksdb_options_get_num_levels(d->opts) - 1, count, k = 0;
     const rocksdb_livefiles_t *lf = rocksdb_livefiles(d->db);
-    char **names;
+    struct range {
+        char *lo, *hi;
+        size_t lo_len, hi_len;
+    } *r;
 
     if (!lf)
         return -1;
     count = rocksdb_livefiles_count(lf);
-    names = calloc((size_t)count + 1, sizeof(*names));
-    for (int i = 0, k = 0; names && i < count; i++) {
-        size_t len = 0;
-        const char *small = rocksdb_livefiles_smallestkey(lf, i, &len);
-        if (rocksdb_livefiles_level(lf, i) == last && len && small[0] == 'L')
-            names[k++] = strdup(rocksdb_livefiles_name(lf, i));
+    r = calloc((size_t)count + 1, sizeof(*r));
+    for (int i = 0; r && i < count; i++) {
+        size_t lo_len = 0, hi_len = 0;
+        const char *lo = rocksdb_livefiles_smallestkey(lf, i, &lo_len);
+        const char *hi = rocksdb_livefiles_largestkey(lf, i, &hi_len);
+        if (rocksdb_livefiles_level(lf, i) != last || !lo_len || lo[0] != 'L')
+            continue;
+        r[k].lo = malloc(lo_len);
+        r[k].hi = malloc(hi_len ? hi_len : 1);
+        if (r[k].lo && r[k].hi) {
+            memcpy(r[k].lo, lo, lo_len);
+            memcpy(r[k].hi, hi, hi_len);
+            r[k].lo_len = lo_len;
+            r[k].hi_len = hi_len;
+        }
+        k++;
     }
     rocksdb_livefiles_destroy(lf);
-    if (!names)
+    if (!r)
         return -1;
-    for (char **p = names; *p; p++) {
-        rocksdb_delete_file(d->db, *p);
-        free(*p);
+    for (int i = 0; i < k; i++) {
+        for (int c = 0; r[i].lo && r[i].hi && c < DEMO_MAX_CF; c++) {
+            char *rerr = NULL;
+            if (!d->cf[c])
+                continue;
+            rocksdb_delete_file_in_range_cf(d->db, d->cf[c], r[i].lo,
+                                            r[i].lo_len, r[i].hi,
+                                            r[i].hi_len, &rerr);
+            free(rerr);
+        }
+        free(r[i].lo);
+        free(r[i].hi);
     }
-    free(names);
+    free(r);
     return 0;
 }
 

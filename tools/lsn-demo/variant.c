@@ -59,7 +59,7 @@ static const demo_variant_t variants[] = {
     {.name = "ldb", .options = "write_buffer_size=1048576;" PLUGIN_OPTS,
      .ncf = 1, .cf_names = {"default"}, .life = DEMO_LIFE_LDB},
     /* The applied-LSN key in "default", the state in "state", one batch,
-     * atomic_flush; "default" is often flushed alone, which RocksDB < 8.1
+     * atomic_flush; "default" is often flushed alone, which RocksDB
      * does without the state. The state carries its own LSN, the truth a
      * restart replays from. */
     {.name = "atomic-manual",
@@ -68,9 +68,13 @@ static const demo_variant_t variants[] = {
      .life = DEMO_LIFE_MANUAL_FLUSH, .key_may_differ = 1},
     /* Some batches go in as SST files (SstFileWriter, then ingestion), and
      * now and then a file of other applied LSNs (older states, or numbers
-     * above the newest) is ingested behind everything. */
+     * above the newest) is ingested behind everything. Leveled
+     * compaction fills levels from L1 down, as before 8.x: with dynamic
+     * level sizes (the default from 8.x) L0 goes straight to the last
+     * level, and the next ingestion behind no longer fits there. */
     {.name = "ingest",
-     .options = "allow_ingest_behind=true;write_buffer_size=1048576;" PLUGIN_OPTS,
+     .options = "allow_ingest_behind=true;level_compaction_dynamic_level_bytes=false;"
+                "write_buffer_size=1048576;" PLUGIN_OPTS,
      .ncf = 1, .cf_names = {"default"}, .life = DEMO_LIFE_INGEST},
 };
 
