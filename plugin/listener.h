@@ -35,7 +35,7 @@ typedef struct lsn_event_info {
     const char *cf;
     uint32_t cf_id;     /* LSN_CF_ID_UNKNOWN where RocksDB does not say */
     int unsafe;         /* a flush that may have left another column
-                           family's state behind (atomic_flush before 8.1) */
+                           family's state behind (atomic_flush) */
     int behind;         /* an ingested file that may lie behind newer data */
     uint64_t layout_fp; /* ingestion: the family's configured layout, 0 if
                            unknown; a property of another is refused */

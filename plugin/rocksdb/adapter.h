@@ -27,11 +27,6 @@ namespace lsn_adapter {
 
 using namespace ROCKSDB_NAMESPACE;
 
-// RocksDB before 8.1 flushes one column family alone on a manual flush of
-// it even under atomic_flush (fixed by pull request 11148).
-constexpr bool kManualAtomicFlushIsPartial =
-    ROCKSDB_MAJOR < 8 || (ROCKSDB_MAJOR == 8 && ROCKSDB_MINOR < 1);
-
 using OptionMap = std::unordered_map<std::string, OptionTypeInfo>;
 using StringMap = std::unordered_map<std::string, std::string>;
 
@@ -119,6 +114,12 @@ std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
 
 const std::string *FindProperty(const TableProperties &tp,
                                 const std::string &name);
+
+// Whether column family cf of db may hold files ingested behind its data:
+// the database's allow_ingest_behind, or from 10.6 the family's own
+// cf_allow_ingest_behind, read from the newest OPTIONS file (it is
+// immutable). True when that file cannot be read.
+bool MayIngestBehind(DB *db, const std::string &cf);
 
 // Flushes every column family of db as lsn_tracker_flush_all does; true if
 // RocksDB reported success.

@@ -45,8 +45,12 @@ void LsnFlushListener::OnFlushCompleted(DB *db, const FlushJobInfo &info)
     ev.kind = LSN_EVENT_FLUSH;
     ev.cf = info.cf_name.c_str();
     ev.cf_id = info.cf_id;
-    ev.unsafe = kManualAtomicFlushIsPartial &&
-                info.flush_reason == FlushReason::kManualFlush &&
+    // A manual flush under atomic_flush flushes the families it was given,
+    // one of them for DB::Flush of one handle, on every release up to
+    // 11.8 at least (DBImpl::Flush passes them to AtomicFlushMemTables as
+    // the only candidates); every other atomic flush takes all families
+    // with data.
+    ev.unsafe = info.flush_reason == FlushReason::kManualFlush &&
                 db->GetDBOptions().atomic_flush;
     try {
         LagFlushed(db, info.cf_id, info.largest_seqno);
@@ -64,9 +68,12 @@ void LsnFlushListener::OnExternalFileIngested(
     // The file's own column_family_id is whatever its writer was given.
     ev.cf_id = LSN_CF_ID_UNKNOWN;
     // Sequence number 0 is also how a file that overlaps nothing goes in;
-    // only a database that allows ingest_behind makes it ambiguous.
-    ev.behind = info.global_seqno == 0 && db->GetDBOptions().allow_ingest_behind;
+    // only a family prepared for ingest_behind makes it ambiguous (and an
+    // answer that cannot be had counts as prepared).
+    ev.behind = info.global_seqno == 0;
     try {
+        if (ev.behind)
+            ev.behind = MayIngestBehind(db, info.cf_name);
         auto layouts = LearnLayouts(db->GetName(), db->GetEnv());
         auto it = layouts.find(info.cf_name);
         if (it != layouts.end())

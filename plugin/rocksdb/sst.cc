@@ -43,6 +43,28 @@ std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
     return out;
 }
 
+bool MayIngestBehind(DB *db, const std::string &cf)
+{
+    if (db->GetDBOptions().allow_ingest_behind)
+        return true;
+#if ROCKSDB_MAJOR > 10 || (ROCKSDB_MAJOR == 10 && ROCKSDB_MINOR >= 6)
+    ConfigOptions co;
+    co.env = db->GetEnv();
+    co.ignore_unknown_options = true;
+    DBOptions db_options;
+    std::vector<ColumnFamilyDescriptor> cfs;
+    if (!LoadLatestOptions(co, db->GetName(), &db_options, &cfs).ok())
+        return true;
+    for (const auto &c : cfs)
+        if (c.name == cf)
+            return c.options.cf_allow_ingest_behind;
+    return true;
+#else
+    (void)cf;
+    return false;
+#endif
+}
+
 namespace {
 
 enum class Source { kProperty, kScanned, kNone, kForeign };
@@ -373,7 +395,7 @@ bool lsn_adapter::FlushAll(DB *d)
 {
     // GetLiveFiles' flush selects every column family with unflushed data
     // and, under atomic_flush, flushes them as one group on every release,
-    // unlike a manual flush of one family before 8.1. What unsafe flushes
+    // unlike a manual flush of one family. What unsafe flushes
     // left aside before it began is safe once it is done: their partner
     // state was written before it.
     std::vector<std::string> files;

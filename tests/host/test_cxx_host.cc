@@ -12,15 +12,18 @@
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/utilities/transaction_db.h>
 #include <rocksdb/version.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -306,6 +309,55 @@ void TestFlushAllAtomic()
     lsn_tracker_close(t);
 }
 
+// Under atomic_flush, DB::Flush of one family flushes that family alone on
+// every release: the listener must not raise from it, and flush_all then
+// makes what it held durable.
+void TestAtomicOneFamilyFlush()
+{
+    Scratch d;
+    CHECK(d.dir);
+    Options o;
+    CHECK(Parse("cxx-atomic-one", true, &o));
+    lsn_tracker_t *t = lsn_tracker_open("cxx-atomic-one");
+    std::vector<ColumnFamilyDescriptor> cfs = {
+        {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
+        {"b", ColumnFamilyOptions(o)}};
+    std::vector<ColumnFamilyHandle *> h;
+    std::unique_ptr<DB> db;
+    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
+    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
+    CHECK_OK(Put(db.get(), h[0], 1, 30));
+    CHECK_OK(Put(db.get(), h[1], 1, 30));
+    ROCKSDB_NAMESPACE::FlushOptions fo;
+    CHECK_OK(db->Flush(fo, h[0]));
+    // The listener may run after Flush returns: poll its counter, bounded.
+    lsn_tracker_stats_t st = {};
+    for (int i = 0; i < 10000; i++) {
+        st = {};
+        st.size = sizeof st;
+        CHECK(lsn_tracker_stats(t, &st) == LSN_TRACKER_OK);
+        if (st.flushes >= 1)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    CHECK(st.flushes == 1);
+    CHECK(st.unsafe_flushes == 1);
+    ROCKSDB_NAMESPACE::ReadOptions persisted;
+    persisted.read_tier = ROCKSDB_NAMESPACE::kPersistedTier;
+    std::string v;
+    // Only then does the case prove anything: "b" is still in a memtable.
+    CHECK(db->Get(persisted, h[1], "state/0", &v).IsNotFound());
+    uint64_t lsn = 0;
+    CHECK(lsn_tracker_get(t, "default", 0, &lsn) == LSN_TRACKER_NOT_FOUND);
+    CHECK(lsn_tracker_flush_all(db.get()) == LSN_TRACKER_OK);
+    CHECK(AllDurable(t, "default", 30));
+    CHECK(AllDurable(t, "b", 30));
+    for (auto *x : h)
+        CHECK_OK(db->DestroyColumnFamilyHandle(x));
+    CHECK_OK(db->Close());
+    lsn_tracker_close(t);
+}
+
 // A TransactionDB is a DB: the same calls work through it.
 void TestTransactionDb()
 {
@@ -366,6 +418,56 @@ void TestAttach()
     lsn_tracker_close(t);
 }
 
+// A file ingested behind the data raises nothing: its applied-LSN keys
+// are older than any version already in the family. From 10.6 a family is
+// prepared for it by its own cf_allow_ingest_behind.
+void TestIngestBehind()
+{
+    Scratch d, files;
+    CHECK(d.dir && files.dir);
+    Options o;
+    CHECK(Parse("cxx-behind", false, &o));
+    o.compaction_style = ROCKSDB_NAMESPACE::kCompactionStyleUniversal;
+    o.num_levels = 3;
+#if ROCKSDB_MAJOR > 10 || (ROCKSDB_MAJOR == 10 && ROCKSDB_MINOR >= 6)
+    o.cf_allow_ingest_behind = true;
+#else
+    o.allow_ingest_behind = true;
+#endif
+    lsn_tracker_t *t = lsn_tracker_open("cxx-behind");
+    std::unique_ptr<DB> db;
+    CHECK_OK(OpenDb(o, d.dir, &db));
+    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
+    CHECK_OK(Put(db.get(), db->DefaultColumnFamily(), 1, 10));
+    CHECK(lsn_tracker_flush_all(db.get()) == LSN_TRACKER_OK);
+    CHECK(AllDurable(t, nullptr, 10));
+
+    // LSN 50 for every partition, under the collector: the file carries
+    // the property.
+    const std::string sst = std::string(files.dir) + "/behind.sst";
+    ROCKSDB_NAMESPACE::SstFileWriter w(ROCKSDB_NAMESPACE::EnvOptions(), o);
+    CHECK_OK(w.Open(sst));
+    for (uint64_t p = 0; p < kPartitions; p++)
+        CHECK_OK(w.Put("L" + Be64(p), Be64(50)));
+    CHECK_OK(w.Finish());
+    ROCKSDB_NAMESPACE::IngestExternalFileOptions io;
+    io.ingest_behind = true;
+    CHECK_OK(db->IngestExternalFile({sst}, io));
+
+    lsn_tracker_stats_t st = {};
+    st.size = sizeof st;
+    CHECK(lsn_tracker_stats(t, &st) == LSN_TRACKER_OK);
+    CHECK(st.ingestions == 1);
+    CHECK(st.ingestions_refused == 1);
+    for (uint64_t p = 0; p < kPartitions; p++) {
+        uint64_t lsn = 0;
+        CHECK(lsn_tracker_get(t, nullptr, p, &lsn) == LSN_TRACKER_OK);
+        CHECK(lsn == 10);
+    }
+    CHECK_OK(db->Close());
+    lsn_tracker_close(t);
+}
+
 } // namespace
 
 int main()
@@ -377,8 +479,10 @@ int main()
         {"options", TestOptions},
         {"recover_db", TestRecoverDb},
         {"flush_all_atomic", TestFlushAllAtomic},
+        {"atomic_one_family_flush", TestAtomicOneFamilyFlush},
         {"transaction_db", TestTransactionDb},
         {"attach", TestAttach},
+        {"ingest_behind", TestIngestBehind},
     };
     for (const auto &c : cases) {
         int before = failures;
