@@ -31,7 +31,13 @@
     X(flush_all, lsn_tracker_flush_all)                                       \
     X(attach, lsn_tracker_attach)                                             \
     X(detach, lsn_tracker_detach)                                             \
-    X(stats, lsn_tracker_stats)
+    X(stats, lsn_tracker_stats)                                               \
+    X(cf, lsn_tracker_cf)                                                     \
+    X(cf_get, lsn_tracker_cf_get)                                             \
+    X(recover_cxx, lsn_tracker_recover_cxx)                                   \
+    X(recover_report_cxx, lsn_tracker_recover_report_cxx)                     \
+    X(flush_all_cxx, lsn_tracker_flush_all_cxx)                               \
+    X(attach_cxx, lsn_tracker_attach_cxx)
 
 typedef struct lsn_abi {
     void *handle;

@@ -1,9 +1,17 @@
 #!/bin/sh
-# The library must export lsn_tracker_* and nothing else, carry its SONAME,
-# need the shared librocksdb and stay loaded (-z nodelete).
+# The library must export lsn_tracker_* and nothing else, each declared in
+# the public header and listed in the ABI table of support/lsn_abi.h, carry
+# its SONAME, need the shared librocksdb and stay loaded (-z nodelete).
+# Usage: check_exports.sh LIB HEADER ABI_TABLE
 set -eu
 lib=$1
+header=$2
+table=$3
 fail=0
+for f in $(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}'); do
+    grep -q "[ *]$f(" "$header" || { echo "$f is not declared in $header"; fail=1; }
+    grep -q "X([a-z_]*, $f)" "$table" || { echo "$f is not in the ABI table $table"; fail=1; }
+done
 bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/ && $3 !~ /^lsn_tracker_/ {print $3}')
 if [ -n "$bad" ]; then
     echo "exported symbols outside lsn_tracker_*:"; echo "$bad"; fail=1
