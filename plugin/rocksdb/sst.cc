@@ -395,9 +395,9 @@ bool lsn_adapter::FlushAll(DB *d)
 {
     // GetLiveFiles' flush selects every column family with unflushed data
     // and, under atomic_flush, flushes them as one group on every release,
-    // unlike a manual flush of one family. What unsafe flushes
-    // left aside before it began is safe once it is done: their partner
-    // state was written before it.
+    // unlike a manual flush of one family. What unsafe flushes left aside
+    // before it began is safe once it is done: their partner state was
+    // written before it.
     std::vector<std::string> files;
     uint64_t manifest_size;
     lsn_flush_mark_t m;
