@@ -152,11 +152,20 @@ int demo_ingest_records(demo_db_t *d, const char *db_path,
  * applied-LSN key ('L'), where any other file starts with history ('H').
  * Each goes by the range of its keys (DeleteFilesInRange), the call every
  * RocksDB release has (deleting a file by name is gone from the C API in
- * 10.x): a file wholly inside such a range starts with 'L' too, so is one
- * of them. */
+ * 10.x). DeleteFilesInRange takes every file above L0 wholly inside the
+ * range: should a file of another level lie inside one (a sorted run cut
+ * into files can start a file at an 'L' key), nothing is deleted and -2
+ * says so, rather than deleting live data. */
+static int cmp_keys(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : (alen > blen) - (alen < blen);
+}
+
 static int delete_behind(demo_db_t *d)
 {
     int last = rocksdb_options_get_num_levels(d->opts) - 1, count, k = 0;
+    int covered = 0;
     const rocksdb_livefiles_t *lf = rocksdb_livefiles(d->db);
     struct range {
         char *lo, *hi;
@@ -183,11 +192,25 @@ static int delete_behind(demo_db_t *d)
         }
         k++;
     }
+    for (int i = 0; r && i < count; i++) {
+        size_t lo_len = 0, hi_len = 0;
+        const char *lo = rocksdb_livefiles_smallestkey(lf, i, &lo_len);
+        const char *hi = rocksdb_livefiles_largestkey(lf, i, &hi_len);
+        int level = rocksdb_livefiles_level(lf, i);
+        if (level == 0 || level == last)
+            continue;
+        for (int j = 0; j < k; j++)
+            if (r[j].lo && r[j].hi &&
+                cmp_keys(r[j].lo, r[j].lo_len, lo, lo_len) <= 0 &&
+                cmp_keys(hi, hi_len, r[j].hi, r[j].hi_len) <= 0)
+                covered = 1;
+    }
     rocksdb_livefiles_destroy(lf);
     if (!r)
         return -1;
     for (int i = 0; i < k; i++) {
-        for (int c = 0; r[i].lo && r[i].hi && c < DEMO_MAX_CF; c++) {
+        for (int c = 0; !covered && r[i].lo && r[i].hi && c < DEMO_MAX_CF;
+             c++) {
             char *rerr = NULL;
             if (!d->cf[c])
                 continue;
@@ -200,15 +223,19 @@ static int delete_behind(demo_db_t *d)
         free(r[i].hi);
     }
     free(r);
-    return 0;
+    return covered ? -2 : 0;
 }
 
 int demo_ingest_behind(demo_db_t *d, const char *db_path,
                        const demo_put_t *puts, size_t nputs, char *err,
                        size_t n)
 {
-    if (delete_behind(d)) {
-        snprintf(err, n, "ingest behind: cannot list live files");
+    int rc = delete_behind(d);
+    if (rc) {
+        snprintf(err, n, "ingest behind: %s",
+                 rc == -2 ? "a file of another level lies inside the range of "
+                            "one ingested behind; not deleting by range"
+                          : "cannot list live files");
         return -1;
     }
     return write_and_ingest(d, db_path, puts, nputs, 1, err, n);
