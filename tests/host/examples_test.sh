@@ -6,7 +6,9 @@
 #    need librocksdb.so or liblsn_tracker.so;
 #  * examples/cxx-host through find_package, linked with liblsn_tracker.so
 #    (which it must load from the prefix) and, with CXX_HOST_STATIC=ON,
-#    statically.
+#    statically;
+#  * and that find_package(LsnTracker) fails at configure time, with a
+#    message, where its RocksDB cannot be found.
 # Usage: examples_test.sh BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR
 set -eu
 build=$1 src=$2 work=$3 libdir=$4
@@ -27,6 +29,19 @@ if grep -h 'rocksdb_shared\|rocksdb_static\|lsn_core' \
         "$lib"/cmake/LsnTracker/LsnTrackerTargets*.cmake; then
     fail "the CMake package names build-tree targets"
 fi
+
+# Without its RocksDB the package fails at configure time, saying why
+# (here: a ROCKSDB_ROOT that holds no RocksDB, as on a machine without it).
+mkdir -p "$work/no-rocksdb"
+if cmake -S "$src/examples/static-host" -B "$work/missing" \
+        -DCMAKE_PREFIX_PATH="$prefix" -DROCKSDB_ROOT="$work/no-rocksdb" \
+        >"$work/missing.log" 2>&1; then
+    fail "find_package(LsnTracker) succeeded without RocksDB"
+fi
+grep -q 'RocksDB' "$work/missing.log" ||
+    { cat "$work/missing.log"; fail "no message about RocksDB"; }
+grep -q 'LsnTracker' "$work/missing.log" ||
+    { cat "$work/missing.log"; fail "no message about LsnTracker"; }
 
 static_only() { # binary
     if readelf -d "$1" | grep -E 'NEEDED.*(librocksdb|liblsn_tracker)'; then
