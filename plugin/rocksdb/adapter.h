@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "accum.h"
 #include "layout.h"
@@ -101,25 +102,34 @@ template <typename T, typename Ptr> T *Ours(const Ptr &p)
                : nullptr;
 }
 
-// The layout each column family of the database at path is configured
-// with, from its newest OPTIONS file: the database's own word, whether or
-// not a flush happened in this process. Families without the collector
-// (or whose list RocksDB 7.8.3 could not read back) are absent.
+// The options in db's newest OPTIONS file, unknown objects ignored: the
+// database's own word, whether or not a flush happened in this process.
+// Read once per recovery or ingestion, for all that needs them.
+struct LatestOptions {
+    bool ok = false; // the file was read
+    DBOptions db;
+    std::vector<ColumnFamilyDescriptor> cfs;
+};
+LatestOptions ReadLatestOptions(DB *db);
+
+// The layout each column family is configured with in those options.
+// Families without the collector (or whose list RocksDB 7.8.3 could not
+// read back) are absent.
 struct FamilyLayout {
     lsn_layout_t layout;
     ColumnFamilyOptions options; // what reading an SST needs: the comparator
 };
-std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
-                                                 Env *env);
+std::map<std::string, FamilyLayout> LearnLayouts(const LatestOptions &latest);
 
 const std::string *FindProperty(const TableProperties &tp,
                                 const std::string &name);
 
 // Whether column family cf of db may hold files ingested behind its data:
 // the database's allow_ingest_behind, or from 10.6 the family's own
-// cf_allow_ingest_behind, read from the newest OPTIONS file (it is
-// immutable). True when that file cannot be read.
-bool MayIngestBehind(DB *db, const std::string &cf);
+// cf_allow_ingest_behind in latest (it is immutable). True when latest
+// could not be read.
+bool MayIngestBehind(DB *db, const LatestOptions &latest,
+                     const std::string &cf);
 
 // Flushes every column family of db as lsn_tracker_flush_all does; true if
 // RocksDB reported success.

@@ -72,9 +72,10 @@ void LsnFlushListener::OnExternalFileIngested(
     // answer that cannot be had counts as prepared).
     ev.behind = info.global_seqno == 0;
     try {
+        const LatestOptions latest = ReadLatestOptions(db);
         if (ev.behind)
-            ev.behind = MayIngestBehind(db, info.cf_name);
-        auto layouts = LearnLayouts(db->GetName(), db->GetEnv());
+            ev.behind = MayIngestBehind(db, latest, info.cf_name);
+        auto layouts = LearnLayouts(latest);
         auto it = layouts.find(info.cf_name);
         if (it != layouts.end())
             ev.layout_fp = lsn_layout_fingerprint(&it->second.layout);

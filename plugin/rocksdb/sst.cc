@@ -16,19 +16,21 @@
 
 namespace lsn_adapter {
 
-std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
-                                                 Env *env)
+LatestOptions ReadLatestOptions(DB *db)
 {
     ConfigOptions co;
-    co.env = env;
+    co.env = db->GetEnv();
     co.ignore_unknown_options = true;
-    DBOptions db_options;
-    std::vector<ColumnFamilyDescriptor> cfs;
+    LatestOptions out;
+    out.ok = LoadLatestOptions(co, db->GetName(), &out.db, &out.cfs).ok();
+    return out;
+}
+
+std::map<std::string, FamilyLayout> LearnLayouts(const LatestOptions &latest)
+{
     std::map<std::string, FamilyLayout> out;
 
-    if (!LoadLatestOptions(co, path, &db_options, &cfs).ok())
-        return out;
-    for (const auto &cf : cfs)
+    for (const auto &cf : latest.cfs)
         for (const auto &f : cf.options.table_properties_collector_factories)
             if (auto *ours = Ours<LsnCollectorFactory>(f))
                 if (ours->layout()) {
@@ -43,23 +45,20 @@ std::map<std::string, FamilyLayout> LearnLayouts(const std::string &path,
     return out;
 }
 
-bool MayIngestBehind(DB *db, const std::string &cf)
+bool MayIngestBehind(DB *db, const LatestOptions &latest,
+                     const std::string &cf)
 {
     if (db->GetDBOptions().allow_ingest_behind)
         return true;
 #if ROCKSDB_MAJOR > 10 || (ROCKSDB_MAJOR == 10 && ROCKSDB_MINOR >= 6)
-    ConfigOptions co;
-    co.env = db->GetEnv();
-    co.ignore_unknown_options = true;
-    DBOptions db_options;
-    std::vector<ColumnFamilyDescriptor> cfs;
-    if (!LoadLatestOptions(co, db->GetName(), &db_options, &cfs).ok())
+    if (!latest.ok)
         return true;
-    for (const auto &c : cfs)
+    for (const auto &c : latest.cfs)
         if (c.name == cf)
             return c.options.cf_allow_ingest_behind;
     return true;
 #else
+    (void)latest;
     (void)cf;
     return false;
 #endif
@@ -242,7 +241,7 @@ int Recover(lsn_tracker_t *t, DB *db, lsn_tracker_file_fn fn, void *arg)
     for (auto *l : listeners)
         lsn_listener_saw_db(l->core(), &id.c);
 
-    const auto layouts = LearnLayouts(db->GetName(), db->GetEnv());
+    const auto layouts = LearnLayouts(ReadLatestOptions(db));
     char fallback[LSN_PROPERTY_MAX + 1];
     lsn_tracker_property(t, fallback);
     std::unique_ptr<lsn_recovery_t, RecoveryDeleter> merge(lsn_recovery_new());
