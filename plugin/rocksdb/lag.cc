@@ -203,12 +203,10 @@ uint64_t MaxLagMs(DB *db)
     return 0;
 }
 
-// The one attach, for both forms: hs holds ncf handles, or none for the
-// default family alone.
-int Attach(lsn_tracker_t *t, DB *db, ColumnFamilyHandle *const *hs, int ncf)
+// The one attach, for both forms: hs empty for the default family alone.
+int Attach(lsn_tracker_t *t, DB *db, const std::vector<ColumnFamilyHandle *> &hs)
 {
-    if (!t || !db || ncf < 0 || (ncf > 0 && !hs) ||
-        lsn_notify_in_any_callback())
+    if (!t || !db || lsn_notify_in_any_callback())
         return LSN_TRACKER_EINVAL;
     try {
         DbIdent id(db, true);
@@ -222,8 +220,9 @@ int Attach(lsn_tracker_t *t, DB *db, ColumnFamilyHandle *const *hs, int ncf)
         a->key = db->DefaultColumnFamily();
         a->atomic = db->GetDBOptions().atomic_flush;
         lsn_lag_init(&a->lag, static_cast<int64_t>(MaxLagMs(db)), NowMs());
-        for (int i = 0; i < (ncf ? ncf : 1); i++) {
-            ColumnFamilyHandle *h = ncf ? hs[i] : db->DefaultColumnFamily();
+        for (ColumnFamilyHandle *h : hs.empty()
+                 ? std::vector<ColumnFamilyHandle *>{db->DefaultColumnFamily()}
+                 : hs) {
             if (!h)
                 return LSN_TRACKER_EINVAL;
             Family f{h, h->GetID(), {}};
@@ -244,38 +243,39 @@ int Attach(lsn_tracker_t *t, DB *db, ColumnFamilyHandle *const *hs, int ncf)
     }
 }
 
+// Either form's ncf handles as RocksDB's, through unwrap, then Attach.
+template <typename Handle, typename Unwrap>
+int AttachHandles(lsn_tracker_t *t, DB *db, Handle *const *cfs, int ncf,
+                  Unwrap unwrap)
+{
+    if (ncf < 0 || (ncf > 0 && !cfs))
+        return LSN_TRACKER_EINVAL;
+    try {
+        std::vector<ColumnFamilyHandle *> hs;
+        for (int i = 0; i < ncf; i++)
+            hs.push_back(unwrap(cfs[i]));
+        return Attach(t, db, hs);
+    } catch (...) {
+        return LSN_TRACKER_ENOMEM;
+    }
+}
+
 } // namespace
 
 extern "C" int lsn_tracker_attach(lsn_tracker_t *t, rocksdb_t *cdb,
                                   rocksdb_column_family_handle_t *const *cfs,
                                   int ncf)
 {
-    if (ncf < 0 || (ncf > 0 && !cfs))
-        return LSN_TRACKER_EINVAL;
-    try {
-        std::vector<ColumnFamilyHandle *> hs;
-        for (int i = 0; i < ncf; i++)
-            hs.push_back(UnwrapCf(cfs[i]));
-        return Attach(t, Unwrap(cdb), hs.data(), ncf);
-    } catch (...) {
-        return LSN_TRACKER_ENOMEM;
-    }
+    return AttachHandles(t, Unwrap(cdb), cfs, ncf, UnwrapCf);
 }
 
 // The C++ form: the host's own DB * and ColumnFamilyHandle *s.
 extern "C" int lsn_tracker_attach_cxx(lsn_tracker_t *t, void *db,
                                       void *const *cfs, int ncf)
 {
-    if (ncf < 0 || (ncf > 0 && !cfs))
-        return LSN_TRACKER_EINVAL;
-    try {
-        std::vector<ColumnFamilyHandle *> hs;
-        for (int i = 0; i < ncf; i++)
-            hs.push_back(static_cast<ColumnFamilyHandle *>(cfs[i]));
-        return Attach(t, static_cast<DB *>(db), hs.data(), ncf);
-    } catch (...) {
-        return LSN_TRACKER_ENOMEM;
-    }
+    return AttachHandles(t, static_cast<DB *>(db), cfs, ncf, [](void *h) {
+        return static_cast<ColumnFamilyHandle *>(h);
+    });
 }
 
 extern "C" int lsn_tracker_detach(lsn_tracker_t *t)
