@@ -188,6 +188,33 @@ Status OpenDb(const DBOptions &o, const std::string &path,
 #endif
 }
 
+// A database with the families "default" and "b", for the cases that
+// need two: opened, and closed with its handles, through DB *.
+struct TwoFamilies {
+    std::vector<ColumnFamilyHandle *> h;
+    std::unique_ptr<DB> db;
+
+    Status Open(const Options &o, const std::string &path)
+    {
+        std::vector<ColumnFamilyDescriptor> cfs = {
+            {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName,
+             ColumnFamilyOptions(o)},
+            {"b", ColumnFamilyOptions(o)}};
+        return OpenDb(DBOptions(o), path, cfs, &h, &db);
+    }
+
+    Status Close()
+    {
+        for (auto *x : h) {
+            Status s = db->DestroyColumnFamilyHandle(x);
+            if (!s.ok())
+                return s;
+        }
+        h.clear();
+        return db->Close();
+    }
+};
+
 uint64_t DeletionsEnabled(DB *db)
 {
     uint64_t v = 99;
@@ -291,21 +318,17 @@ void TestFlushAllAtomic()
     Options o;
     CHECK(Parse("cxx-atomic", true, &o));
     lsn_tracker_t *t = lsn_tracker_open("cxx-atomic");
-    std::vector<ColumnFamilyDescriptor> cfs = {
-        {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
-        {"b", ColumnFamilyOptions(o)}};
-    std::vector<ColumnFamilyHandle *> h;
-    std::unique_ptr<DB> db;
-    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
-    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
-    CHECK_OK(Put(db.get(), h[0], 1, 30));
-    CHECK_OK(Put(db.get(), h[1], 1, 50));
-    CHECK(lsn_tracker_flush_all(db.get()) == LSN_TRACKER_OK);
+    TwoFamilies f;
+    CHECK_OK(f.Open(o, d.dir));
+    const auto &h = f.h;
+    DB *db = f.db.get();
+    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    CHECK_OK(Put(db, h[0], 1, 30));
+    CHECK_OK(Put(db, h[1], 1, 50));
+    CHECK(lsn_tracker_flush_all(db) == LSN_TRACKER_OK);
     CHECK(AllDurable(t, "default", 30));
     CHECK(AllDurable(t, "b", 50));
-    for (auto *x : h)
-        CHECK_OK(db->DestroyColumnFamilyHandle(x));
-    CHECK_OK(db->Close());
+    CHECK_OK(f.Close());
     lsn_tracker_close(t);
 }
 
@@ -319,15 +342,13 @@ void TestAtomicOneFamilyFlush()
     Options o;
     CHECK(Parse("cxx-atomic-one", true, &o));
     lsn_tracker_t *t = lsn_tracker_open("cxx-atomic-one");
-    std::vector<ColumnFamilyDescriptor> cfs = {
-        {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
-        {"b", ColumnFamilyOptions(o)}};
-    std::vector<ColumnFamilyHandle *> h;
-    std::unique_ptr<DB> db;
-    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
-    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
-    CHECK_OK(Put(db.get(), h[0], 1, 30));
-    CHECK_OK(Put(db.get(), h[1], 1, 30));
+    TwoFamilies f;
+    CHECK_OK(f.Open(o, d.dir));
+    const auto &h = f.h;
+    DB *db = f.db.get();
+    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    CHECK_OK(Put(db, h[0], 1, 30));
+    CHECK_OK(Put(db, h[1], 1, 30));
     ROCKSDB_NAMESPACE::FlushOptions fo;
     CHECK_OK(db->Flush(fo, h[0]));
     // The listener may run after Flush returns: poll its counter, bounded.
@@ -349,12 +370,10 @@ void TestAtomicOneFamilyFlush()
     CHECK(db->Get(persisted, h[1], "state/0", &v).IsNotFound());
     uint64_t lsn = 0;
     CHECK(lsn_tracker_get(t, "default", 0, &lsn) == LSN_TRACKER_NOT_FOUND);
-    CHECK(lsn_tracker_flush_all(db.get()) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_flush_all(db) == LSN_TRACKER_OK);
     CHECK(AllDurable(t, "default", 30));
     CHECK(AllDurable(t, "b", 30));
-    for (auto *x : h)
-        CHECK_OK(db->DestroyColumnFamilyHandle(x));
-    CHECK_OK(db->Close());
+    CHECK_OK(f.Close());
     lsn_tracker_close(t);
 }
 
@@ -396,25 +415,21 @@ void TestAttach()
     Options o;
     CHECK(Parse("cxx-attach", false, &o, ";max_lag_ms=100"));
     lsn_tracker_t *t = lsn_tracker_open("cxx-attach");
-    std::vector<ColumnFamilyDescriptor> cfs = {
-        {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName, ColumnFamilyOptions(o)},
-        {"b", ColumnFamilyOptions(o)}};
-    std::vector<ColumnFamilyHandle *> h;
-    std::unique_ptr<DB> db;
-    CHECK_OK(OpenDb(DBOptions(o), d.dir, cfs, &h, &db));
-    CHECK(lsn_tracker_recover(t, db.get(), d.dir) == LSN_TRACKER_OK);
-    CHECK(lsn_tracker_attach(t, db.get(), h.data(), 2) == LSN_TRACKER_OK);
-    CHECK(lsn_tracker_attach(t, db.get(), h.data(), 2) == LSN_TRACKER_EBUSY);
-    CHECK(lsn_tracker_attach(t, db.get(), h.data(), -1) == LSN_TRACKER_EINVAL);
-    CHECK_OK(Put(db.get(), h[0], 1, 20));
-    CHECK_OK(Put(db.get(), h[1], 1, 40));
+    TwoFamilies f;
+    CHECK_OK(f.Open(o, d.dir));
+    const auto &h = f.h;
+    DB *db = f.db.get();
+    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_attach(t, db, h.data(), 2) == LSN_TRACKER_OK);
+    CHECK(lsn_tracker_attach(t, db, h.data(), 2) == LSN_TRACKER_EBUSY);
+    CHECK(lsn_tracker_attach(t, db, h.data(), -1) == LSN_TRACKER_EINVAL);
+    CHECK_OK(Put(db, h[0], 1, 20));
+    CHECK_OK(Put(db, h[1], 1, 40));
     CHECK(AllDurable(t, "default", 20));
     CHECK(AllDurable(t, "b", 40));
     CHECK(lsn_tracker_detach(t) == LSN_TRACKER_OK);
     CHECK(lsn_tracker_detach(t) == LSN_TRACKER_NOT_FOUND);
-    for (auto *x : h)
-        CHECK_OK(db->DestroyColumnFamilyHandle(x));
-    CHECK_OK(db->Close());
+    CHECK_OK(f.Close());
     lsn_tracker_close(t);
 }
 
