@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds a RocksDB release from source with this plugin compiled into it
-# (-DROCKSDB_PLUGINS=lsn_tracker, RocksDB's CMake build, a static
-# librocksdb.a), installs it into a prefix inside its build folder, then
-# builds and runs against it the tests that apply to such a RocksDB
-# (tests/compat/: the static host and the C++ host of tests/host/, which
-# never call lsn_tracker_register(), and the header checks).
+# (ROCKSDB_PLUGINS=lsn_tracker, a static librocksdb.a; RocksDB's CMake
+# build, or its Makefile), installs it into a prefix inside its build
+# folder, then builds and runs against it the tests that apply to such a
+# RocksDB (tests/compat/: the static host and the C++ host of tests/host/,
+# which never call lsn_tracker_register(), the header checks, and
+# lsn-demo under the crash harness).
 #
 # Usage: tools/compat.sh ROCKSDB_SRC [BUILD_DIR]
 #   ROCKSDB_SRC  a RocksDB source tree, for example
