@@ -4,10 +4,17 @@
  * load) and an array behind a mutex (what a hand-written listener with a
  * locked map would do at best). Each is measured alone and while a second
  * thread raises watermarks of the same structure as fast as it can;
- * samples are interleaved A B C D E, B C D E A, ... and medians reported,
- * and the median of each round's own ratios. A fifth mode reads the array
- * while the writer raises the tracker (see M_ARRAY_TW). Also the memory
- * one tracked partition costs.
+ * samples are interleaved A B C D E F, B C D E F A, ... and medians
+ * reported, and the median of each round's own ratios. Two more modes
+ * read the array under other writers (M_ARRAY_TW, M_ARRAY_PACED). Also
+ * the memory one tracked partition costs.
+ *
+ * Each sample is timed twice. "Throughput": lookups of independent random
+ * partitions back to back, which lets the processor overlap their cache
+ * misses, so it also counts how many instructions each lookup leaves in
+ * flight. "Latency": each partition depends on the value read before it,
+ * so each lookup waits for the one before, as a caller that acts on what
+ * it reads does.
  *
  * Options: --reps N, --ops N (lookups per sample), --partitions N (one
  * size) or --sizes a,b,c (default 1000,100000,1000000). Every sample is
@@ -29,11 +36,20 @@
  * (lsn_tracker_seed), not the array: the array read under the same writer
  * load as the tracker's readers. The writer itself disturbs the reader
  * (caches, the other hardware thread); this baseline keeps that equal and
- * leaves the read paths to differ. */
-enum { M_TRACKER, M_HANDLE, M_ARRAY, M_MUTEX, M_ARRAY_TW, NMODES };
+ * leaves the read paths to differ.
+ *
+ * M_ARRAY_PACED reads the atomic array while its own writer raises it at
+ * the rate the tracker's writer reached (measured first, at each size):
+ * the same updates, in number and in place, as the handle sees. The
+ * array's unpaced writer, a bare store loop some 20 times faster, touches
+ * every line of the array many times per sample and so keeps it in the
+ * shared cache for the reader: at 1 000 000 partitions the array then
+ * reads faster under updates than idle. */
+enum { M_TRACKER, M_HANDLE, M_ARRAY, M_MUTEX, M_ARRAY_TW, M_ARRAY_PACED,
+       NMODES };
 static const char *mode_name[NMODES] = {"lsn_tracker_get", "lsn_tracker_cf_get",
                                         "atomic_array", "mutex_array",
-                                        "atomic_array_tw"};
+                                        "atomic_array_tw", "atomic_array_paced"};
 
 typedef struct shared {
     uint64_t partitions;
@@ -45,6 +61,12 @@ typedef struct shared {
     _Atomic int stop;
     _Atomic int started;
     _Atomic uint64_t writes;
+    double pace; /* raises per second of M_ARRAY_PACED's writer */
+    /* The next LSN to raise to, carried from each writer to the next: a
+     * writer that started again from the same LSN would find every
+     * watermark at or above it and the tracker's raises would store
+     * nothing. */
+    uint64_t lsn;
 } shared_t;
 
 static uint64_t xs(uint64_t *s)
@@ -70,9 +92,12 @@ static void *writer(void *p)
 {
     writer_arg_t *w = p;
     shared_t *sh = w->sh;
-    uint64_t s = 0xC0FFEE, lsn = 1u << 20, n = 0;
+    uint64_t s = 0xC0FFEE, lsn = sh->lsn, n = 0, t0 = bench_now_ns();
     atomic_store(&sh->started, 1);
     while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
+        if (w->mode == M_ARRAY_PACED &&
+            (double)n > (double)(bench_now_ns() - t0) * sh->pace / 1e9)
+            continue; /* ahead of the tracker's writer: wait */
         uint64_t part = pick(xs(&s), sh->partitions);
         lsn++;
         switch (w->mode) {
@@ -82,6 +107,7 @@ static void *writer(void *p)
             lsn_tracker_seed(sh->t, NULL, part, lsn);
             break;
         case M_ARRAY:
+        case M_ARRAY_PACED:
             atomic_store_explicit(&sh->arr[part], lsn, memory_order_release);
             break;
         case M_MUTEX:
@@ -93,6 +119,7 @@ static void *writer(void *p)
         n++;
     }
     atomic_store(&sh->writes, n);
+    sh->lsn = lsn; /* read by the next writer after pthread_join */
     return NULL;
 }
 
@@ -105,42 +132,53 @@ static uint64_t thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static volatile uint64_t zero_v; /* 0, unknown to the compiler */
+
 /* Nanoseconds per lookup over `ops` random lookups, by the wall clock;
  * *cpu gets the same by the reading thread's own CPU clock, which time
- * spent preempted by other work on a shared machine does not inflate. */
+ * spent preempted by other work on a shared machine does not inflate.
+ * With chain set, each partition depends on the value read before it
+ * (through `v & zero`, which is 0 but not known to be): latency, not
+ * throughput. */
 static double sample(shared_t *sh, int mode, long ops, uint64_t seed,
-                     double *cpu)
+                     int chain, double *cpu)
 {
-    uint64_t s = seed, acc = 0, v = 0;
+    uint64_t s = seed, acc = 0, v = 0, zero = zero_v;
     uint64_t c0 = thread_cpu_ns(), t0 = bench_now_ns();
+    /* Two loops, not one with a test: a compiler may make the test a
+     * conditional move, and with it the dependency in both. */
+#define LOOKUPS(read)                                                        \
+    if (chain)                                                               \
+        for (long i = 0; i < ops; i++) {                                     \
+            uint64_t part = pick(xs(&s), sh->partitions);                    \
+            read;                                                            \
+            acc += v;                                                        \
+            s ^= v & zero;                                                   \
+        }                                                                    \
+    else                                                                     \
+        for (long i = 0; i < ops; i++) {                                     \
+            uint64_t part = pick(xs(&s), sh->partitions);                    \
+            read;                                                            \
+            acc += v;                                                        \
+        }
     switch (mode) {
     case M_TRACKER:
-        for (long i = 0; i < ops; i++) {
-            lsn_tracker_get(sh->t, NULL, pick(xs(&s), sh->partitions), &v);
-            acc += v;
-        }
+        LOOKUPS(lsn_tracker_get(sh->t, NULL, part, &v));
         break;
     case M_HANDLE:
-        for (long i = 0; i < ops; i++) {
-            lsn_tracker_cf_get(sh->h, pick(xs(&s), sh->partitions), &v);
-            acc += v;
-        }
+        LOOKUPS(lsn_tracker_cf_get(sh->h, part, &v));
         break;
     case M_ARRAY:
     case M_ARRAY_TW:
-        for (long i = 0; i < ops; i++)
-            acc += atomic_load_explicit(&sh->arr[pick(xs(&s), sh->partitions)],
-                                        memory_order_acquire);
+    case M_ARRAY_PACED:
+        LOOKUPS(v = atomic_load_explicit(&sh->arr[part], memory_order_acquire));
         break;
     case M_MUTEX:
-        for (long i = 0; i < ops; i++) {
-            uint64_t part = pick(xs(&s), sh->partitions);
-            pthread_mutex_lock(&sh->mu);
-            acc += sh->locked_arr[part];
-            pthread_mutex_unlock(&sh->mu);
-        }
+        LOOKUPS(pthread_mutex_lock(&sh->mu); v = sh->locked_arr[part];
+                pthread_mutex_unlock(&sh->mu));
         break;
     }
+#undef LOOKUPS
     double ns = (double)(bench_now_ns() - t0) / (double)ops;
     *cpu = (double)(thread_cpu_ns() - c0) / (double)ops;
     sink = acc;
@@ -148,16 +186,53 @@ static double sample(shared_t *sh, int mode, long ops, uint64_t seed,
 }
 
 #define MAX_SIZES 16
-static char summary[MAX_SIZES][2][2][128];
-/* [size][idle, updating][handle/array, name/array, handle/array_tw] */
-static double ratio_med[MAX_SIZES][2][3];
+#define MAX_REPS 64
+static char summary[MAX_SIZES][2][2][160], summary_lat[MAX_SIZES][2][160];
+/* Medians of the rounds' own ratios (reader's CPU time), per size and
+ * [idle, updating]: throughput handle/array, name/array, handle/array_tw,
+ * handle/array_paced; latency handle/array, handle/array_paced,
+ * name/array_paced. */
+enum { R_HA, R_NA, R_HTW, R_HP, R_LHA, R_LHP, R_LNP, NRATIOS };
+static double ratio_med[MAX_SIZES][2][NRATIOS];
+
+/* Writer raises per second while a reader samples `mode`. */
+static double writer_rate(shared_t *sh, int mode, long ops)
+{
+    pthread_t th;
+    writer_arg_t wa = {sh, mode};
+    double cpu;
+    atomic_store(&sh->stop, 0);
+    atomic_store(&sh->writes, 0);
+    atomic_store(&sh->started, 0);
+    if (pthread_create(&th, NULL, writer, &wa))
+        bench_die("pthread_create");
+    while (!atomic_load(&sh->started))
+        ;
+    uint64_t t0 = bench_now_ns();
+    sample(sh, mode, ops, 0x5eed, 0, &cpu);
+    double el = (double)(bench_now_ns() - t0) / 1e9;
+    atomic_store(&sh->stop, 1);
+    pthread_join(th, NULL);
+    return (double)atomic_load(&sh->writes) / el;
+}
+
+static double ratio_of_rounds(double (*num)[MAX_REPS], int a,
+                              double (*den)[MAX_REPS], int b, int reps)
+{
+    double r[MAX_REPS];
+    for (int i = 0; i < reps; i++)
+        r[i] = num[a][i] / den[b][i];
+    return bench_median(r, (size_t)reps);
+}
 
 static void run_size(uint64_t partitions, int reps, long ops, int seq)
 {
     shared_t sh;
     char name[64];
+    long lat_ops = ops / 8 > 1000 ? ops / 8 : 1000;
     memset(&sh, 0, sizeof sh);
     sh.partitions = partitions;
+    sh.lsn = (uint64_t)1 << 20; /* above every seeded value */
     snprintf(name, sizeof name, "bench-get-%d", seq);
 
     uint64_t heap0 = bench_heap_bytes(), rss0 = bench_rss_bytes();
@@ -183,10 +258,18 @@ static void run_size(uint64_t partitions, int reps, long ops, int seq)
         sh.locked_arr[p] = 1000 + p;
     }
     pthread_mutex_init(&sh.mu, NULL);
+    /* The paced writer's rate: the tracker's writer beside a handle
+     * reader, measured here, then in each round the rate of that round's
+     * (or the last round's) handle sample. */
+    sh.pace = writer_rate(&sh, M_HANDLE, ops);
+    printf("  initial pace of the array's paced writer: %.2f M raises/s "
+           "(the tracker's writer beside a handle reader)\n", sh.pace / 1e6);
 
-    double med[2][2][NMODES]; /* [wall, cpu][idle, updating][mode] */
+    /* [wall, cpu][idle, updating][mode]; latency by CPU time only */
+    double med[2][2][NMODES], lat_med[2][NMODES];
     for (int upd = 0; upd < 2; upd++) {
-        double ns[NMODES][64], cpu[NMODES][64], wrate[NMODES][64];
+        double ns[NMODES][MAX_REPS], cpu[NMODES][MAX_REPS],
+            lat[NMODES][MAX_REPS], wrate[NMODES][MAX_REPS];
         for (int r = 0; r < reps; r++)
             for (int k = 0; k < NMODES; k++) {
                 int m = (k + r) % NMODES;
@@ -202,12 +285,16 @@ static void run_size(uint64_t partitions, int reps, long ops, int seq)
                     ;
                 uint64_t t0 = bench_now_ns();
                 ns[m][r] = sample(&sh, m, ops, 0x1234567ull + (uint64_t)r,
-                                  &cpu[m][r]);
+                                  0, &cpu[m][r]);
+                sample(&sh, m, lat_ops, 0x7654321ull + (uint64_t)r, 1,
+                       &lat[m][r]);
                 double el = (double)(bench_now_ns() - t0) / 1e9;
                 if (upd) {
                     atomic_store(&sh.stop, 1);
                     pthread_join(th, NULL);
                     wrate[m][r] = (double)atomic_load(&sh.writes) / el;
+                    if (m == M_HANDLE)
+                        sh.pace = wrate[m][r];
                 }
             }
         for (int c = 0; c < 2; c++) {
@@ -219,51 +306,63 @@ static void run_size(uint64_t partitions, int reps, long ops, int seq)
                     printf(" (writer %.2f M/s)",
                            bench_median(wrate[m], (size_t)reps) / 1e6);
             }
-            printf("\n  %-13s ratio to atomic_array: lsn_tracker_get %.2f, "
-                   "lsn_tracker_cf_get %.2f; to mutex_array: %.2f, %.2f\n",
-                   "", med[c][upd][M_TRACKER] / med[c][upd][M_ARRAY],
-                   med[c][upd][M_HANDLE] / med[c][upd][M_ARRAY],
-                   med[c][upd][M_TRACKER] / med[c][upd][M_MUTEX],
-                   med[c][upd][M_HANDLE] / med[c][upd][M_MUTEX]);
+            printf("\n");
         }
+        printf("  %-8s lat ", upd ? "updating" : "idle");
+        for (int m = 0; m < NMODES; m++) {
+            lat_med[upd][m] = bench_median(lat[m], (size_t)reps);
+            printf("  %s %.1f ns", mode_name[m], lat_med[upd][m]);
+        }
+        printf("\n");
         /* Each round measures every mode back to back: the median of the
          * rounds' own ratios is the least disturbed by load that comes and
          * goes on a shared machine. */
-        double rh[64], rt[64], rw[64];
-        for (int r = 0; r < reps; r++) {
-            rh[r] = cpu[M_HANDLE][r] / cpu[M_ARRAY][r];
-            rt[r] = cpu[M_TRACKER][r] / cpu[M_ARRAY][r];
-            rw[r] = cpu[M_HANDLE][r] / cpu[M_ARRAY_TW][r];
-        }
-        ratio_med[seq][upd][0] = bench_median(rh, (size_t)reps);
-        ratio_med[seq][upd][1] = bench_median(rt, (size_t)reps);
-        ratio_med[seq][upd][2] = bench_median(rw, (size_t)reps);
-        printf("  %-13s median of the rounds' ratios (CPU time): "
-               "lsn_tracker_cf_get / atomic_array %.2f, lsn_tracker_get / "
-               "atomic_array %.2f, lsn_tracker_cf_get / atomic_array_tw "
-               "%.2f\n", "", ratio_med[seq][upd][0], ratio_med[seq][upd][1],
-               ratio_med[seq][upd][2]);
+        double *rm = ratio_med[seq][upd];
+        rm[R_HA] = ratio_of_rounds(cpu, M_HANDLE, cpu, M_ARRAY, reps);
+        rm[R_NA] = ratio_of_rounds(cpu, M_TRACKER, cpu, M_ARRAY, reps);
+        rm[R_HTW] = ratio_of_rounds(cpu, M_HANDLE, cpu, M_ARRAY_TW, reps);
+        rm[R_HP] = ratio_of_rounds(cpu, M_HANDLE, cpu, M_ARRAY_PACED, reps);
+        rm[R_LHA] = ratio_of_rounds(lat, M_HANDLE, lat, M_ARRAY, reps);
+        rm[R_LHP] = ratio_of_rounds(lat, M_HANDLE, lat, M_ARRAY_PACED, reps);
+        rm[R_LNP] = ratio_of_rounds(lat, M_TRACKER, lat, M_ARRAY_PACED, reps);
+        printf("  %-13s median of the rounds' ratios (CPU time), throughput: "
+               "handle / array %.2f, by name / array %.2f, handle / array "
+               "under the tracker's writer %.2f, handle / paced array %.2f; "
+               "latency: handle / array %.2f, handle / paced array %.2f, "
+               "by name / paced array %.2f\n", "", rm[R_HA], rm[R_NA],
+               rm[R_HTW], rm[R_HP], rm[R_LHA], rm[R_LHP], rm[R_LNP]);
         if (upd)
             printf("  headline: %llu partitions under updates (reader's CPU "
-                   "time): lsn_tracker_cf_get %.1f ns, atomic array %.1f ns "
-                   "(%.1f ns under the tracker's writer), lsn_tracker_get "
-                   "%.1f ns; per-round ratios: handle / array %.2fx, handle "
-                   "/ array under the same writer %.2fx, by name / array "
-                   "%.2fx (target <= 2x)\n",
-                   (unsigned long long)partitions, med[1][1][M_HANDLE],
-                   med[1][1][M_ARRAY], med[1][1][M_ARRAY_TW],
-                   med[1][1][M_TRACKER], ratio_med[seq][1][0],
-                   ratio_med[seq][1][2], ratio_med[seq][1][1]);
+                   "time, target <= 2x): latency, handle %.1f ns against the "
+                   "array %.1f ns under the same number of raises (%.2fx; "
+                   "%.2fx against the array under its unpaced writer, %.1f "
+                   "ns); throughput, handle %.1f ns against %.1f ns "
+                   "(%.2fx; %.2fx unpaced, %.1f ns); by name, latency "
+                   "%.2fx the paced array\n",
+                   (unsigned long long)partitions, lat_med[1][M_HANDLE],
+                   lat_med[1][M_ARRAY_PACED], rm[R_LHP], rm[R_LHA],
+                   lat_med[1][M_ARRAY], med[1][1][M_HANDLE],
+                   med[1][1][M_ARRAY_PACED], rm[R_HP], rm[R_HA],
+                   med[1][1][M_ARRAY], rm[R_LNP]);
         fflush(stdout);
     }
-    for (int c = 0; c < 2; c++)
-        for (int upd = 0; upd < 2; upd++)
+    for (int upd = 0; upd < 2; upd++) {
+        for (int c = 0; c < 2; c++)
             snprintf(summary[seq][c][upd], sizeof summary[seq][c][upd],
-                     "summary %-4s %8llu %-8s %8.1f %8.1f %8.1f %8.1f %8.1f",
-                     c ? "cpu" : "wall", (unsigned long long)partitions,
+                     "summary %-4s %8llu %-8s %8.1f %8.1f %8.1f %8.1f %8.1f "
+                     "%8.1f", c ? "cpu" : "wall",
+                     (unsigned long long)partitions,
                      upd ? "updating" : "idle", med[c][upd][M_TRACKER],
                      med[c][upd][M_HANDLE], med[c][upd][M_ARRAY],
-                     med[c][upd][M_MUTEX], med[c][upd][M_ARRAY_TW]);
+                     med[c][upd][M_MUTEX], med[c][upd][M_ARRAY_TW],
+                     med[c][upd][M_ARRAY_PACED]);
+        snprintf(summary_lat[seq][upd], sizeof summary_lat[seq][upd],
+                 "latency cpu %8llu %-8s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f",
+                 (unsigned long long)partitions, upd ? "updating" : "idle",
+                 lat_med[upd][M_TRACKER], lat_med[upd][M_HANDLE],
+                 lat_med[upd][M_ARRAY], lat_med[upd][M_MUTEX],
+                 lat_med[upd][M_ARRAY_TW], lat_med[upd][M_ARRAY_PACED]);
+    }
     pthread_mutex_destroy(&sh.mu);
     free(sh.arr);
     free(sh.locked_arr);
@@ -286,7 +385,7 @@ int main(int argc, char **argv)
     if (listed)
         nsizes = listed;
 
-    if (reps < 1 || reps > 64)
+    if (reps < 1 || reps > MAX_REPS)
         bench_die("--reps must be 1..64");
     bench_print_machine("bench_get: lsn_tracker_get latency");
     printf("# random partitions, uniform; %ld lookups per sample; %d samples "
@@ -297,18 +396,27 @@ int main(int argc, char **argv)
         run_size(sizes[i], reps, ops, i);
     printf("\nsummary clock partitions state lsn_tracker_get "
            "lsn_tracker_cf_get atomic_array mutex_array atomic_array_tw "
-           "(median ns per lookup)\n");
+           "atomic_array_paced (median ns per lookup, throughput)\n");
     for (int c = 1; c >= 0; c--)
         for (int i = 0; i < nsizes; i++)
             for (int upd = 0; upd < 2; upd++)
                 printf("%s\n", summary[i][c][upd]);
-    printf("\nratios partitions state handle/array name/array "
-           "handle/array_tw (median of per-round ratios, CPU time)\n");
+    printf("\nlatency clock partitions state (same columns; median ns per "
+           "dependent lookup)\n");
     for (int i = 0; i < nsizes; i++)
         for (int upd = 0; upd < 2; upd++)
-            printf("ratios %8llu %-8s %6.2f %6.2f %6.2f\n",
-                   (unsigned long long)sizes[i], upd ? "updating" : "idle",
-                   ratio_med[i][upd][0], ratio_med[i][upd][1],
-                   ratio_med[i][upd][2]);
+            printf("%s\n", summary_lat[i][upd]);
+    printf("\nratios partitions state throughput: handle/array name/array "
+           "handle/array_tw handle/array_paced; latency: handle/array "
+           "handle/array_paced name/array_paced (median of per-round "
+           "ratios, CPU time)\n");
+    for (int i = 0; i < nsizes; i++)
+        for (int upd = 0; upd < 2; upd++) {
+            printf("ratios %8llu %-8s", (unsigned long long)sizes[i],
+                   upd ? "updating" : "idle");
+            for (int k = 0; k < NRATIOS; k++)
+                printf(" %6.2f", ratio_med[i][upd][k]);
+            printf("\n");
+        }
     return 0;
 }
