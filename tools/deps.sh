@@ -3,7 +3,8 @@
 # Idempotent: does nothing when every package is already there.
 set -eu
 PKGS="cmake make gcc g++ pkg-config librocksdb-dev rocksdb-tools
-libcriterion-dev clang-14 libclang-rt-14-dev python3 binutils valgrind"
+libcriterion-dev clang-14 libclang-rt-14-dev python3 binutils valgrind
+gnuplot-nox"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
