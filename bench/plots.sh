@@ -143,16 +143,20 @@ plot '$tmp/recover.dat' using 1:2 with linespoints pt 7 lc rgb '#1f77b4' title '
      '' using 1:4 with linespoints pt 9 lc rgb '#ff7f0e' title 'reopening the database (context)'
 EOF
 
-# 4. get latency against partitions.
+# 4. get against partitions: independent lookups (throughput), alone and
+# under updates, and dependent ones (latency) under updates.
 awk '$1 == "summary" && $2 == "cpu" && $3 ~ /^[0-9]+$/ {
-    print $3, $4, $5, $6, $7, $8, $9 }' "$res/get.txt" >"$tmp/get.dat"
-[ -s "$tmp/get.dat" ] || { echo "no summary in $res/get.txt" >&2; exit 1; }
+    print $3, $4, $5, $6, $7, $8, $9, $10 }' "$res/get.txt" >"$tmp/get.dat"
+awk '$1 == "latency" && $2 == "cpu" && $3 ~ /^[0-9]+$/ && $4 == "updating" {
+    print $3, $4, $5, $6, $7, $8, $9, $10 }' "$res/get.txt" >"$tmp/get-lat.dat"
+[ -s "$tmp/get.dat" ] && [ -s "$tmp/get-lat.dat" ] ||
+    { echo "no summary or latency lines in $res/get.txt" >&2; exit 1; }
 grep ' idle ' "$tmp/get.dat" >"$tmp/get-idle.dat"
 grep ' updating ' "$tmp/get.dat" >"$tmp/get-upd.dat"
 gnuplot <<EOF
-$term
+set terminal pngcairo noenhanced size 1440,600 font 'sans,11' linewidth 1.5
 set output '$out/bench-get.png'
-set multiplot layout 1,2 title "Read cost, random partitions: median ns per lookup, reader's CPU time (bench_get)"
+set multiplot layout 1,3 title "Read cost, random partitions: median ns per lookup, reader's CPU time (bench_get)"
 set logscale x
 set logscale y
 set grid
@@ -161,17 +165,24 @@ set xlabel 'partitions tracked'
 set ylabel 'ns per lookup'
 set xrange [500:2000000]
 set format x '%.0s%c'
-set yrange [1:1000]
-set title 'readers alone'
+set yrange [1:2000]
+set title 'independent lookups, readers alone'
 plot '$tmp/get-idle.dat' using 1:3 with linespoints pt 7 lc rgb '#1f77b4' title 'lsn_tracker_get (by name)', \
      '' using 1:4 with linespoints pt 5 lc rgb '#2ca02c' title 'lsn_tracker_cf_get (handle)', \
      '' using 1:5 with linespoints pt 9 lc rgb '#7f7f7f' title 'array of atomics (floor)', \
      '' using 1:6 with linespoints pt 11 lc rgb '#ff7f0e' title 'array behind a mutex'
-set title 'another thread raising non-stop'
+set key bottom right
+set title 'independent lookups, another thread raising'
 plot '$tmp/get-upd.dat' using 1:3 with linespoints pt 7 lc rgb '#1f77b4' title 'lsn_tracker_get (by name)', \
      '' using 1:4 with linespoints pt 5 lc rgb '#2ca02c' title 'lsn_tracker_cf_get (handle)', \
-     '' using 1:5 with linespoints pt 9 lc rgb '#7f7f7f' title 'array of atomics, its own writer', \
-     '' using 1:7 with linespoints pt 9 dt 2 lc rgb '#7f7f7f' title "array of atomics, the tracker's writer", \
+     '' using 1:8 with linespoints pt 9 lc rgb '#000000' title "array, its writer at the tracker's rate", \
+     '' using 1:5 with linespoints pt 9 dt 2 lc rgb '#7f7f7f' title 'array, its writer unpaced', \
+     '' using 1:6 with linespoints pt 11 lc rgb '#ff7f0e' title 'array behind a mutex'
+set title 'dependent lookups (latency), another thread raising'
+plot '$tmp/get-lat.dat' using 1:3 with linespoints pt 7 lc rgb '#1f77b4' title 'lsn_tracker_get (by name)', \
+     '' using 1:4 with linespoints pt 5 lc rgb '#2ca02c' title 'lsn_tracker_cf_get (handle)', \
+     '' using 1:8 with linespoints pt 9 lc rgb '#000000' title "array, its writer at the tracker's rate", \
+     '' using 1:5 with linespoints pt 9 dt 2 lc rgb '#7f7f7f' title 'array, its writer unpaced', \
      '' using 1:6 with linespoints pt 11 lc rgb '#ff7f0e' title 'array behind a mutex'
 unset multiplot
 EOF
