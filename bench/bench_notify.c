@@ -22,11 +22,16 @@
  * beat, so each path is also printed as a ratio to the bare wake-up of
  * its primitive measured in the same run (futex for lsn_tracker_wait,
  * eventfd for the eventfd), p50 to p50 and p99 to p99. End to end, the
- * floor is the same bare wake-up issued from inside the flush: a
- * subscriber writes a bare futex or eventfd when it sees the last
- * partition, so the thread that wakes, and what else RocksDB runs at that
- * moment, are the same as for the tracker's own wake-up; its clock starts
- * at that write.
+ * floor is the same bare wake-up issued from inside the flush, as often
+ * and from the same place as the tracker's own: the listener applies a
+ * flush's entries in chunks of 256 partitions and wakes waiters and the
+ * eventfd after each chunk, just before its subscribers see the chunk's
+ * first partition (plugin/tracker.c). So a subscriber registered first
+ * issues a bare futex or eventfd wake-up whenever it sees a chunk's first
+ * partition, with a value below the observer's target for all chunks but
+ * the last; the bare observer, like the tracker's, wakes, finds its
+ * target not reached, and sleeps again. The clock of a bare path starts
+ * at the last chunk's wake-up.
  *
  * A p99 over a thousand samples is the tenth-worst of them, and on a
  * shared machine it swings several-fold between runs of the same code.
@@ -38,6 +43,7 @@
  * with SCHED_IDLE spinners (which yield to any other thread at once), to
  * show how much of each figure is that and how much is the mechanism. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -83,12 +89,15 @@ static pthread_mutex_t raw_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t raw_cv = PTHREAD_COND_INITIALIZER;
 static uint64_t raw_counter;
 static int raw_efd;
+static _Atomic uint64_t raw_efd_level; /* what the bare eventfd announces */
 static _Atomic uint32_t raw_futex;
+#define OBSERVER_TIMEOUT_S 10
 
-static long futex(_Atomic uint32_t *w, int op, uint32_t val)
+static long futex(_Atomic uint32_t *w, int op, uint32_t val,
+                  const struct timespec *rel)
 {
     return syscall(SYS_futex, (uint32_t *)w, op | FUTEX_PRIVATE_FLAG, val,
-                   NULL, NULL, 0);
+                   rel, NULL, 0);
 }
 
 static void drain(int fd)
@@ -133,15 +142,20 @@ static void *observe(void *p)
             break;
         case O_RAWEFD: {
             struct pollfd pfd = {.fd = raw_efd, .events = POLLIN};
-            if (poll(&pfd, 1, 10000) <= 0)
-                bench_die("bare eventfd never became readable");
-            drain(raw_efd);
+            while (atomic_load(&raw_efd_level) < o->target) {
+                if (poll(&pfd, 1, OBSERVER_TIMEOUT_S * 1000) <= 0)
+                    bench_die("bare eventfd never became readable");
+                drain(raw_efd);
+            }
             break;
         }
         case O_RAWFUTEX: {
+            struct timespec rel = {OBSERVER_TIMEOUT_S, 0};
             uint32_t v;
             while ((v = atomic_load(&raw_futex)) < (uint32_t)o->target)
-                futex(&raw_futex, FUTEX_WAIT, v);
+                if (futex(&raw_futex, FUTEX_WAIT, v, &rel) != 0 &&
+                    errno == ETIMEDOUT)
+                    bench_die("bare futex never woken");
             break;
         }
         }
@@ -179,34 +193,42 @@ static uint64_t watch_target, last_partition;
 /* End to end, the bare wake-up to issue from inside the flush (O_RAWEFD
  * or O_RAWFUTEX, -1 for none) and when it was issued. */
 static _Atomic int fire_kind = -1;
-static uint64_t fire_ns;
+static _Atomic uint64_t fire_ns;
+enum { APPLY_CHUNK = 256 }; /* the listener's, see the comment on top */
 
+/* Announces lsn through the bare primitive, as a raise would. */
 static void fire_bare(int kind, uint64_t lsn)
 {
     if (kind == O_RAWEFD) {
         uint64_t one = 1;
+        atomic_store(&raw_efd_level, lsn);
         if (write(raw_efd, &one, sizeof one) != sizeof one)
             bench_die("eventfd write");
     } else {
         atomic_store(&raw_futex, (uint32_t)lsn);
-        futex(&raw_futex, FUTEX_WAKE, 1);
+        futex(&raw_futex, FUTEX_WAKE, 1, NULL);
     }
 }
 
 /* A host's other subscriber, registered first, so that the measured one
  * is not alone in the dispatch. End to end it also issues the bare
- * wake-up of a floor round, from the flush's own thread. */
+ * wake-ups of a floor round, from the flush's own thread, at each chunk's
+ * first partition: below the target until the last chunk. */
 static void sub_first(void *arg, const char *cf, uint64_t partition,
                       uint64_t lsn)
 {
     (void)arg;
     (void)cf;
     int kind = atomic_load(&fire_kind);
-    if (kind >= 0 && partition == last_partition && lsn == watch_target) {
-        atomic_store(&fire_kind, -1);
-        fire_ns = bench_now_ns();
-        fire_bare(kind, lsn);
+    if (kind < 0 || lsn != watch_target || partition % APPLY_CHUNK)
+        return;
+    if (partition / APPLY_CHUNK < last_partition / APPLY_CHUNK) {
+        fire_bare(kind, lsn - 1);
+        return;
     }
+    atomic_store(&fire_kind, -1);
+    atomic_store(&fire_ns, bench_now_ns());
+    fire_bare(kind, lsn);
 }
 
 static void sub_last(void *arg, const char *cf, uint64_t partition,
@@ -365,8 +387,8 @@ static void end_to_end(observer_t *obs, int rounds, long partitions)
         ;
     for (size_t r = 0; r < total; r++) {
         /* Auto compactions are off: between batches, untimed, fold the
-         * batch's files into one, so that every batch flushes beside the
-         * same few files rather than beside thousands. */
+         * batch's files into one, so that a batch flushes beside at most
+         * its own files, not beside every earlier batch's too. */
         if (r && r % (size_t)rounds == 0)
             rocksdb_compact_range(db, NULL, 0, NULL, 0);
         for (int j = 0; j < NE2E; j++) {
@@ -397,18 +419,28 @@ static void end_to_end(observer_t *obs, int rounds, long partitions)
             sem_wait(&ob->ack);
             /* Waiters are woken before subscribers run: let them finish,
              * asleep, so as not to hold a CPU the flush thread needs. */
-            while (atomic_load(&sub_last_lsn) != lsn)
-                sem_wait(&sub_done);
+            while (atomic_load(&sub_last_lsn) != lsn) {
+                struct timespec dl;
+                clock_gettime(CLOCK_REALTIME, &dl);
+                dl.tv_sec += OBSERVER_TIMEOUT_S;
+                if (sem_timedwait(&sub_done, &dl) != 0 && errno == ETIMEDOUT)
+                    bench_die("the last partition never reached subscribers");
+            }
             lsn_tracker_stats_t st = {.size = sizeof st};
             lsn_tracker_stats(tracker, &st);
             uint64_t raised = st.last_advance_unix_us;
             if (raised < t0)
                 bench_die("raise not seen");
-            if (k == O_RAWEFD || k == O_RAWFUTEX)
-                lat[e][n[e]++] = (double)(ob->woke_ns - fire_ns) / 1e3;
-            else
+            if (k == O_RAWEFD || k == O_RAWFUTEX) {
+                lat[e][n[e]++] =
+                    (double)(ob->woke_ns - atomic_load(&fire_ns)) / 1e3;
+            } else {
                 lat[e][n[e]++] = (double)(int64_t)(ob->woke_us - raised);
-            sub[nsub++] = (double)(int64_t)(atomic_load(&sub_last_us) - raised);
+                /* Only here: in a floor round, sub_first's own wake-up
+                 * comes before the subscriber registered last. */
+                sub[nsub++] =
+                    (double)(int64_t)(atomic_load(&sub_last_us) - raised);
+            }
             flush[nflush++] = (double)(raised - t0);
         }
     }

@@ -117,11 +117,17 @@ void bench_print_machine(const char *program)
             }
         fclose(f);
     }
+    double load[3] = {-1, -1, -1};
     uname(&u);
-    printf("# %s\n# machine: %ld cores online, CPU \"%s\", %s %s\n"
+    /* What else the machine was doing: timings on a shared machine are
+     * read in its light. */
+    if (getloadavg(load, 3) != 3)
+        load[0] = load[1] = load[2] = -1;
+    printf("# %s\n# machine: %ld cores online, CPU \"%s\", %s %s; load "
+           "average %.2f %.2f %.2f at start\n"
            "# rocksdb: %s (headers; shared library)\n",
            program, sysconf(_SC_NPROCESSORS_ONLN), model, u.sysname,
-           u.release, BENCH_ROCKSDB_VERSION);
+           u.release, load[0], load[1], load[2], BENCH_ROCKSDB_VERSION);
 }
 
 int bench_quick(int argc, char **argv)
