@@ -9,6 +9,9 @@
 #    built with RTTI; the adapter is compiled to match the library it goes
 #    with (RocksDB's own release builds default to -fno-rtti, Debian's have
 #    RTTI), and never uses RTTI itself;
+#  * ROCKSDB_STATIC_HOST_TARGET, ROCKSDB_STATIC_HOST_RTTI: the RocksDB a
+#    statically linked host takes (librocksdb.a if found, else the shared
+#    library) and whether it has RTTI;
 #  * ROCKSDB_HAS_LSN_TRACKER: whether this plugin is already compiled into
 #    that RocksDB (ROCKSDB_PLUGINS=lsn_tracker), in which case there is
 #    nothing to build here: hosts link that RocksDB alone.
@@ -124,6 +127,11 @@ if(TARGET RocksDB::rocksdb-shared)
 endif()
 if(TARGET RocksDB::rocksdb)
   add_library(rocksdb_static ALIAS RocksDB::rocksdb)
+  set(ROCKSDB_STATIC_HOST_TARGET RocksDB::rocksdb)
+  set(ROCKSDB_STATIC_HOST_RTTI ${ROCKSDB_STATIC_RTTI})
+else()
+  set(ROCKSDB_STATIC_HOST_TARGET RocksDB::rocksdb-shared)
+  set(ROCKSDB_STATIC_HOST_RTTI ${ROCKSDB_SHARED_RTTI})
 endif()
 
 # What a host linking librocksdb.a statically needs after it, as linker
