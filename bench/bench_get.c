@@ -203,21 +203,28 @@ enum { R_HA, R_NA, R_HTW, R_HP, R_LHA, R_LHP, R_LNP, R_NP, NRATIOS };
 static double ratio_med[MAX_SIZES][2][NRATIOS];
 
 /* Writer raises per second while a reader samples `mode`. */
-static double writer_rate(shared_t *sh, int mode, long ops)
+/* One sample of `mode` each way, throughput (*ns by the wall clock, *cpu)
+ * and latency (*lat), for round r; with upd set, beside a writer of the
+ * same structure, whose raises per second it returns (else 0). */
+static double measure(shared_t *sh, int mode, int upd, long ops, long lat_ops,
+                      uint64_t r, double *ns, double *cpu, double *lat)
 {
     pthread_t th;
     writer_arg_t wa = {sh, mode};
-    double cpu;
     atomic_store(&sh->stop, 0);
     atomic_store(&sh->writes, 0);
     atomic_store(&sh->started, 0);
-    if (pthread_create(&th, NULL, writer, &wa))
+    if (upd && pthread_create(&th, NULL, writer, &wa))
         bench_die("pthread_create");
-    while (!atomic_load(&sh->started))
+    /* Measure only while the writer is really writing. */
+    while (upd && !atomic_load(&sh->started))
         ;
     uint64_t t0 = bench_now_ns();
-    sample(sh, mode, ops, 0x5eed, 0, &cpu);
+    *ns = sample(sh, mode, ops, 0x1234567ull + r, 0, cpu);
+    sample(sh, mode, lat_ops, 0x7654321ull + r, 1, lat);
     double el = (double)(bench_now_ns() - t0) / 1e9;
+    if (!upd)
+        return 0;
     atomic_store(&sh->stop, 1);
     pthread_join(th, NULL);
     return (double)atomic_load(&sh->writes) / el;
@@ -268,7 +275,9 @@ static void run_size(uint64_t partitions, int reps, long ops, int seq)
     /* The paced writer's rate: the tracker's writer beside a handle
      * reader, measured here, then in each round the rate of that round's
      * (or the last round's) handle sample. */
-    sh.pace = writer_rate(&sh, M_HANDLE, ops);
+    double ns0, cpu0, lat0;
+    sh.pace = measure(&sh, M_HANDLE, 1, ops, lat_ops, MAX_REPS, &ns0, &cpu0,
+                      &lat0);
     printf("  initial pace of the array's paced writer: %.2f M raises/s "
            "(the tracker's writer beside a handle reader)\n", sh.pace / 1e6);
 
@@ -280,29 +289,10 @@ static void run_size(uint64_t partitions, int reps, long ops, int seq)
         for (int r = 0; r < reps; r++)
             for (int k = 0; k < NMODES; k++) {
                 int m = (k + r) % NMODES;
-                pthread_t th;
-                writer_arg_t wa = {&sh, m};
-                atomic_store(&sh.stop, 0);
-                atomic_store(&sh.writes, 0);
-                atomic_store(&sh.started, 0);
-                if (upd && pthread_create(&th, NULL, writer, &wa))
-                    bench_die("pthread_create");
-                /* Measure only while the writer is really writing. */
-                while (upd && !atomic_load(&sh.started))
-                    ;
-                uint64_t t0 = bench_now_ns();
-                ns[m][r] = sample(&sh, m, ops, 0x1234567ull + (uint64_t)r,
-                                  0, &cpu[m][r]);
-                sample(&sh, m, lat_ops, 0x7654321ull + (uint64_t)r, 1,
-                       &lat[m][r]);
-                double el = (double)(bench_now_ns() - t0) / 1e9;
-                if (upd) {
-                    atomic_store(&sh.stop, 1);
-                    pthread_join(th, NULL);
-                    wrate[m][r] = (double)atomic_load(&sh.writes) / el;
-                    if (m == M_HANDLE)
-                        sh.pace = wrate[m][r];
-                }
+                wrate[m][r] = measure(&sh, m, upd, ops, lat_ops, (uint64_t)r,
+                                      &ns[m][r], &cpu[m][r], &lat[m][r]);
+                if (upd && m == M_HANDLE)
+                    sh.pace = wrate[m][r];
             }
         for (int c = 0; c < 2; c++) {
             printf("  %-8s %s", upd ? "updating" : "idle", c ? "cpu " : "wall");
