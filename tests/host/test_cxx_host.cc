@@ -188,19 +188,34 @@ Status OpenDb(const DBOptions &o, const std::string &path,
 #endif
 }
 
-// A database with the families "default" and "b", for the cases that
-// need two: opened, and closed with its handles, through DB *.
+// The cases that need two families, "default" and "b": the options of
+// tracker `name` (Parse), the database opened in a scratch directory
+// through DB *, the tracker opened and recovered from it; closed with its
+// handles, then the tracker.
 struct TwoFamilies {
+    Scratch d;
+    lsn_tracker_t *t = nullptr;
     std::vector<ColumnFamilyHandle *> h;
     std::unique_ptr<DB> db;
 
-    Status Open(const Options &o, const std::string &path)
+    Status Open(const std::string &name, bool atomic,
+                const std::string &listener = "")
     {
+        Options o;
+        if (!d.dir)
+            return Status::IOError("no scratch directory");
+        if (!Parse(name, atomic, &o, listener))
+            return Status::InvalidArgument("options of " + name);
+        if (!(t = lsn_tracker_open(name.c_str())))
+            return Status::InvalidArgument("lsn_tracker_open " + name);
         std::vector<ColumnFamilyDescriptor> cfs = {
             {ROCKSDB_NAMESPACE::kDefaultColumnFamilyName,
              ColumnFamilyOptions(o)},
             {"b", ColumnFamilyOptions(o)}};
-        return OpenDb(DBOptions(o), path, cfs, &h, &db);
+        Status s = OpenDb(DBOptions(o), d.dir, cfs, &h, &db);
+        if (s.ok() && lsn_tracker_recover(t, db.get(), d.dir) != LSN_TRACKER_OK)
+            s = Status::Corruption("lsn_tracker_recover");
+        return s;
     }
 
     Status Close()
@@ -211,7 +226,10 @@ struct TwoFamilies {
                 return s;
         }
         h.clear();
-        return db->Close();
+        Status s = db->Close();
+        lsn_tracker_close(t);
+        t = nullptr;
+        return s;
     }
 };
 
@@ -313,23 +331,17 @@ void TestRecoverDb()
 // Two families under atomic_flush, flushed as one group from DB *.
 void TestFlushAllAtomic()
 {
-    Scratch d;
-    CHECK(d.dir);
-    Options o;
-    CHECK(Parse("cxx-atomic", true, &o));
-    lsn_tracker_t *t = lsn_tracker_open("cxx-atomic");
     TwoFamilies f;
-    CHECK_OK(f.Open(o, d.dir));
+    CHECK_OK(f.Open("cxx-atomic", true));
     const auto &h = f.h;
     DB *db = f.db.get();
-    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    lsn_tracker_t *t = f.t;
     CHECK_OK(Put(db, h[0], 1, 30));
     CHECK_OK(Put(db, h[1], 1, 50));
     CHECK(lsn_tracker_flush_all(db) == LSN_TRACKER_OK);
     CHECK(AllDurable(t, "default", 30));
     CHECK(AllDurable(t, "b", 50));
     CHECK_OK(f.Close());
-    lsn_tracker_close(t);
 }
 
 // Under atomic_flush, DB::Flush of one family flushes that family alone on
@@ -337,16 +349,11 @@ void TestFlushAllAtomic()
 // makes what it held durable.
 void TestAtomicOneFamilyFlush()
 {
-    Scratch d;
-    CHECK(d.dir);
-    Options o;
-    CHECK(Parse("cxx-atomic-one", true, &o));
-    lsn_tracker_t *t = lsn_tracker_open("cxx-atomic-one");
     TwoFamilies f;
-    CHECK_OK(f.Open(o, d.dir));
+    CHECK_OK(f.Open("cxx-atomic-one", true));
     const auto &h = f.h;
     DB *db = f.db.get();
-    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    lsn_tracker_t *t = f.t;
     CHECK_OK(Put(db, h[0], 1, 30));
     CHECK_OK(Put(db, h[1], 1, 30));
     ROCKSDB_NAMESPACE::FlushOptions fo;
@@ -374,7 +381,6 @@ void TestAtomicOneFamilyFlush()
     CHECK(AllDurable(t, "default", 30));
     CHECK(AllDurable(t, "b", 30));
     CHECK_OK(f.Close());
-    lsn_tracker_close(t);
 }
 
 // A TransactionDB is a DB: the same calls work through it.
@@ -410,16 +416,11 @@ void TestTransactionDb()
 // the host, and the attached tracker's flushes make both families durable.
 void TestAttach()
 {
-    Scratch d;
-    CHECK(d.dir);
-    Options o;
-    CHECK(Parse("cxx-attach", false, &o, ";max_lag_ms=100"));
-    lsn_tracker_t *t = lsn_tracker_open("cxx-attach");
     TwoFamilies f;
-    CHECK_OK(f.Open(o, d.dir));
+    CHECK_OK(f.Open("cxx-attach", false, ";max_lag_ms=100"));
     const auto &h = f.h;
     DB *db = f.db.get();
-    CHECK(lsn_tracker_recover(t, db, d.dir) == LSN_TRACKER_OK);
+    lsn_tracker_t *t = f.t;
     CHECK(lsn_tracker_attach(t, db, h.data(), 2) == LSN_TRACKER_OK);
     CHECK(lsn_tracker_attach(t, db, h.data(), 2) == LSN_TRACKER_EBUSY);
     CHECK(lsn_tracker_attach(t, db, h.data(), -1) == LSN_TRACKER_EINVAL);
@@ -430,7 +431,6 @@ void TestAttach()
     CHECK(lsn_tracker_detach(t) == LSN_TRACKER_OK);
     CHECK(lsn_tracker_detach(t) == LSN_TRACKER_NOT_FOUND);
     CHECK_OK(f.Close());
-    lsn_tracker_close(t);
 }
 
 // A file ingested behind the data raises nothing: its applied-LSN keys
