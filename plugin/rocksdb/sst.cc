@@ -331,9 +331,7 @@ int FlushAllStatus(DB *db)
 extern "C" int lsn_tracker_recover(lsn_tracker_t *t, rocksdb_t *db,
                                    const char *db_path)
 {
-    if (RecoverRefused(t, db, db_path))
-        return LSN_TRACKER_EINVAL;
-    return RecoverReport(t, Unwrap(db), db_path, nullptr, nullptr);
+    return lsn_tracker_recover_report(t, db, db_path, nullptr, nullptr);
 }
 
 extern "C" int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
@@ -349,9 +347,7 @@ extern "C" int lsn_tracker_recover_report(lsn_tracker_t *t, rocksdb_t *db,
 extern "C" int lsn_tracker_recover_cxx(lsn_tracker_t *t, void *db,
                                        const char *db_path)
 {
-    if (RecoverRefused(t, db, db_path))
-        return LSN_TRACKER_EINVAL;
-    return RecoverReport(t, static_cast<DB *>(db), db_path, nullptr, nullptr);
+    return lsn_tracker_recover_report_cxx(t, db, db_path, nullptr, nullptr);
 }
 
 extern "C" int lsn_tracker_recover_report_cxx(lsn_tracker_t *t, void *db,
